@@ -1,0 +1,3 @@
+from ratgtex_db.cli import main
+
+main()

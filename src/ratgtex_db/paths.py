@@ -1,0 +1,52 @@
+"""Where a ratgtex-db database lives: ``--db``, then ``$RATGTEX_DB``, then the user data dir."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+ENV_VAR = "RATGTEX_DB"
+CATALOG_NAME = "catalog.duckdb"
+LAKE_NAME = "lake"
+STAGING_NAME = ".staging"
+
+
+def default_db_dir() -> Path:
+    """The database directory used when none is given: ``$RATGTEX_DB`` or the platformdirs one."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("ratgtex-db", appauthor=False))
+
+
+def resolve_db_dir(path: str | os.PathLike[str] | None) -> Path:
+    """An explicit path wins over the environment, which wins over the platform default."""
+    return Path(path).expanduser() if path is not None else default_db_dir()
+
+
+def catalog_path(db_dir: Path) -> Path:
+    return db_dir / CATALOG_NAME
+
+
+def lake_dir(db_dir: Path) -> Path:
+    return db_dir / LAKE_NAME
+
+
+def staging_dir(db_dir: Path) -> Path:
+    """Scratch space for partitions being written; swapped into the lake when complete."""
+    return db_dir / STAGING_NAME
+
+
+def sql_dir() -> Path:
+    """The shipped SQL folder (views and canned queries).
+
+    In a wheel it is package data (``ratgtex_db/sql``); in a source checkout it is the top-level
+    ``sql/`` folder of the repository.
+    """
+    packaged = Path(str(resources.files("ratgtex_db"))) / "sql"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "sql"

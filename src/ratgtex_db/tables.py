@@ -1,0 +1,301 @@
+"""One declaration per target table of the contract (architecture.md section 3).
+
+Each :class:`Table` holds the typed columns stored in the Parquet files (partition columns
+excluded: they live in the hive directory names), the partition keys, and the sort key used when
+a partition is written. Readers, shaping, views and tests all read these declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+S = pa.string()
+I32 = pa.int32()
+I64 = pa.int64()
+F64 = pa.float64()
+B = pa.bool_()
+I8 = pa.int8()
+
+#: DuckDB types of the hive partition columns (everything else comes from the Parquet schema).
+PARTITION_TYPES: dict[str, str] = {
+    "version": "VARCHAR",
+    "tissue": "VARCHAR",
+    "modality": "VARCHAR",
+    "normalized": "BOOLEAN",
+    "unit": "VARCHAR",
+    "dataset": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A target table: stored columns, partition keys, sort key (empty = keep file order)."""
+
+    name: str
+    columns: tuple[tuple[str, pa.DataType], ...]
+    partition_keys: tuple[str, ...]
+    sort_key: tuple[str, ...] = ()
+    doc: str = ""
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(n, t) for n, t in self.columns])
+
+    @property
+    def column_names(self) -> list[str]:
+        return [n for n, _ in self.columns]
+
+    @property
+    def all_columns(self) -> list[str]:
+        """Partition columns first, then stored columns: the view's column list."""
+        return list(self.partition_keys) + self.column_names
+
+
+def _t(name, partition_keys, columns, sort_key=(), doc=""):
+    return Table(name, tuple(columns), tuple(partition_keys), tuple(sort_key), doc)
+
+
+_QTL_STATS = [
+    ("num_var", I32),
+    ("variant_id", S),
+    ("chrom", S),
+    ("pos", I32),
+    ("ref", S),
+    ("alt", S),
+    ("af", F64),
+    ("tss_distance", I32),
+    ("pval_nominal", F64),
+    ("slope", F64),
+    ("slope_se", F64),
+    ("pval_beta", F64),
+]
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _t(
+            "tissues",
+            ["version"],
+            [
+                ("tissue", S),
+                ("tissue_site_detail_abbr", S),
+                ("tissue_site_detail", S),
+                ("tissue_site", S),
+                ("color_hex", S),
+                ("color_rgb", S),
+                ("dataset", S),
+                ("rna_seq_sample_count", I32),
+                ("rna_seq_and_genotype_sample_count", I32),
+                ("expressed_gene_count", I32),
+                ("e_gene_count", I32),
+                ("dataset_id", S),
+                ("has_e_genes", B),
+            ],
+            doc="One row per tissue (tissue_info).",
+        ),
+        _t(
+            "genes",
+            ["version"],
+            [
+                ("gene_id", S),
+                ("chrom", S),
+                ("start", I32),
+                ("end", I32),
+                ("strand", S),
+                ("tss", I32),
+                ("description", S),
+                ("has_eqtl", B),
+            ],
+            sort_key=("gene_id",),
+            doc="Gene annotation (annotation part of the gene table).",
+        ),
+        _t(
+            "gene_tissue_status",
+            ["version"],
+            [
+                ("tissue", S),
+                ("gene_id", S),
+                ("expressed", B),
+                ("tested_eqtl", B),
+                ("eqtl", B),
+            ],
+            sort_key=("tissue", "gene_id"),
+            doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL.",
+        ),
+        _t(
+            "exons",
+            ["version"],
+            [
+                ("exon_id", S),
+                ("gene_id", S),
+                ("chrom", S),
+                ("start", I32),
+                ("end", I32),
+                ("strand", S),
+                ("exon_number", I32),
+                ("feature_type", S),
+                ("transcript_id", S),
+            ],
+            sort_key=("gene_id", "exon_number"),
+        ),
+        _t("rats", ["version"], [("rat_id", S), ("sex", S), ("coatcolor", S), ("tissues", S)],
+           sort_key=("rat_id",)),
+        _t(
+            "samples",
+            ["version"],
+            [
+                ("tissue", S),
+                ("rat_id", S),
+                ("geo_accession", S),
+                ("biosample_accession", S),
+                ("sra_accession", S),
+            ],
+            sort_key=("tissue", "rat_id"),
+        ),
+        _t("rat_ids", ["version", "tissue"], [("rat_id", S)]),
+        _t(
+            "fastq_map",
+            ["version", "tissue"],
+            [("fastq_1", S), ("fastq_2", S), ("rat_id", S), ("paired", B)],
+        ),
+        _t(
+            "expression",
+            ["version", "tissue", "unit"],
+            [("phenotype_id", S), ("gene_id", S), ("chrom", S), ("tss", I32), ("rat_id", S),
+             ("value", F64)],
+        ),
+        _t(
+            "phenotypes",
+            ["version", "tissue", "modality", "normalized"],
+            [("phenotype_id", S), ("gene_id", S), ("chrom", S), ("tss", I32), ("rat_id", S),
+             ("value", F64)],
+        ),
+        _t(
+            "covariates",
+            ["version", "tissue", "modality"],
+            [("covariate", S), ("rat_id", S), ("value", F64)],
+        ),
+        _t("median_expression", ["version"], [("gene_id", S), ("tissue", S), ("median_tpm", F64)],
+           sort_key=("gene_id", "tissue")),
+        _t(
+            "top_expressed",
+            ["version"],
+            [
+                ("tissue", S),
+                ("gene_id", S),
+                ("median_tpm", F64),
+                ("chrom", S),
+                ("mt_gene", B),
+                ("dataset_id", S),
+                ("unit", S),
+            ],
+        ),
+        _t(
+            "top_assoc",
+            ["version"],
+            [("tissue", S), ("gene_id", S), *_QTL_STATS, ("qval", F64),
+             ("pval_nominal_threshold", F64), ("log2_aFC", F64)],
+            sort_key=("tissue", "gene_id"),
+        ),
+        _t(
+            "eqtls_indep",
+            ["version"],
+            [("tissue", S), ("gene_id", S), *_QTL_STATS, ("rank", I32), ("log2_aFC", F64)],
+            sort_key=("tissue", "gene_id", "rank"),
+        ),
+        _t(
+            "xqtl_top_assoc",
+            ["version", "modality"],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS, ("qval", F64),
+             ("pval_nominal_threshold", F64)],
+            sort_key=("tissue", "gene_id"),
+        ),
+        _t(
+            "xqtls_indep",
+            ["version", "modality"],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS, ("rank", I32)],
+            sort_key=("tissue", "gene_id", "rank"),
+        ),
+        _t(
+            "xqtl_top_assoc_cross_modality",
+            ["version"],
+            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS,
+             ("qval", F64), ("pval_nominal_threshold", F64)],
+            sort_key=("tissue", "gene_id"),
+        ),
+        _t(
+            "xqtls_indep_cross_modality",
+            ["version"],
+            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS,
+             ("rank", I32)],
+            sort_key=("tissue", "gene_id", "rank"),
+        ),
+        # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
+        # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
+        # pos prune both gene lookups (chrom + TSS +- 1 Mb) and variant/region lookups.
+        _t(
+            "cis_qtl_signif",
+            ["version", "tissue", "modality"],
+            [
+                ("phenotype_id", S),
+                ("gene_id", S),
+                ("variant_id", S),
+                ("chrom", S),
+                ("pos", I32),
+                ("tss_distance", I32),
+                ("af", F64),
+                ("ma_samples", I32),
+                ("ma_count", I32),
+                ("pval_nominal", F64),
+                ("slope", F64),
+                ("slope_se", F64),
+                ("pval_nominal_threshold", F64),
+            ],
+        ),
+        _t(
+            "trans_qtl_pairs",
+            ["version", "tissue", "modality"],
+            [
+                ("variant_id", S),
+                ("chrom", S),
+                ("pos", I32),
+                ("phenotype_id", S),
+                ("gene_id", S),
+                ("pval", F64),
+                ("slope", F64),
+                ("slope_se", F64),
+                ("af", F64),
+            ],
+        ),
+        _t(
+            "cis_pvals",
+            ["version", "tissue"],
+            [("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32), ("pval_nominal", F64)],
+        ),
+        _t(
+            "gene_esnps",
+            ["version"],
+            [
+                ("gene_id", S),
+                ("tissue", S),
+                ("variant_id", S),
+                ("chrom", S),
+                ("pos", I32),
+                ("pval_nominal", F64),
+                ("slope", F64),
+            ],
+        ),
+        _t(
+            "variants",
+            ["version", "dataset"],
+            [("variant_id", S), ("chrom", S), ("pos", I32), ("ref", S), ("alt", S)],
+        ),
+        _t(
+            "genotypes",
+            ["version", "dataset"],
+            [("variant_id", S), ("chrom", S), ("pos", I32), ("rat_id", S), ("dosage", I8)],
+        ),
+    ]
+}
