@@ -1,0 +1,23 @@
+"""Shared fixtures: a tiny synthetic release written once per session, and a db ingested from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Root folder of a tiny synthetic v4 release (contains ``data/v4/...``)."""
+    from ratgtex_db.synth import synthesize
+
+    out = tmp_path_factory.mktemp("tiny_release")
+    synthesize(out, scale="tiny", seed=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_v4(tiny_release: Path) -> Path:
+    """The ``data/v4`` folder of the tiny release."""
+    return tiny_release / "data" / "v4"
