@@ -1,0 +1,108 @@
+"""The manifest: one ``ingested_files`` row per source file seen by ``ingest``.
+
+It records where each file came from (path, bytes, sha256), what it became (kind, partition,
+rows read and written), how it ended (status, message) and whether the release was synthetic.
+The catalog's ``_lake_files`` table lists the Parquet file behind each table partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS ingested_files (
+    path VARCHAR PRIMARY KEY,
+    kind VARCHAR,
+    version VARCHAR,
+    tissue VARCHAR,
+    modality VARCHAR,
+    bytes BIGINT,
+    sha256 VARCHAR,
+    rows_read BIGINT,
+    rows_written BIGINT,
+    status VARCHAR,
+    message VARCHAR,
+    synthetic BOOLEAN,
+    ingested_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS _lake_files (
+    table_name VARCHAR,
+    partition VARCHAR,
+    file VARCHAR,
+    rows BIGINT,
+    bytes BIGINT,
+    source VARCHAR,
+    PRIMARY KEY (table_name, partition)
+);
+CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+
+#: Status words of a manifest row.
+INGESTED, SKIPPED, FAILED = "ingested", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One source file's record (the ``ingested_files`` columns, in order)."""
+
+    path: str
+    kind: str | None
+    version: str | None
+    tissue: str | None
+    modality: str | None
+    bytes: int
+    sha256: str | None
+    rows_read: int | None
+    rows_written: int | None
+    status: str
+    message: str | None
+    synthetic: bool
+    ingested_at: datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sha256_file(path: str | Path, chunk: int = 4 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def record(con: duckdb.DuckDBPyConnection, row: ManifestRow) -> None:
+    """Insert or replace the row of ``row.path`` (call inside the commit's transaction)."""
+    cols = [f.name for f in fields(ManifestRow)]
+    con.execute(
+        f"INSERT OR REPLACE INTO ingested_files ({', '.join(cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)})",
+        list(astuple(row)),
+    )
+
+
+def lookup(con: duckdb.DuckDBPyConnection, path: str) -> ManifestRow | None:
+    cols = [f.name for f in fields(ManifestRow)]
+    got = con.execute(
+        f"SELECT {', '.join(cols)} FROM ingested_files WHERE path = ?", [path]
+    ).fetchone()
+    return ManifestRow(*got) if got else None
+
+
+def by_sha(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """sha256 -> [(path, status)] of every recorded file."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for path, sha, status in con.execute(
+        "SELECT path, sha256, status FROM ingested_files WHERE sha256 IS NOT NULL"
+    ).fetchall():
+        out.setdefault(sha, []).append((path, status))
+    return out

@@ -1,0 +1,252 @@
+"""Tab-separated text (plain, gzip or BGZF) as typed Arrow batches.
+
+The fast path hands the stream to pyarrow's streaming CSV reader with explicit column types.
+When it refuses the input, :func:`diagnose` re-reads the file line by line to say exactly where
+and what (file, line, column, expected, found): the error path may be slow, the good path not.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from isal import igzip, igzip_threaded
+
+from ratgtex_db.errors import FormatError, SchemaError
+from ratgtex_db.registry import NA_TOKENS
+
+GZIP_MAGIC = b"\x1f\x8b"
+BLOCK_SIZE = 8 << 20
+TRUE_VALUES = ["True", "TRUE", "true"]
+FALSE_VALUES = ["False", "FALSE", "false"]
+
+#: Exceptions a broken container (truncated gzip, not gzip, bad zip member) raises while read.
+STREAM_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, zlib.error, ValueError)
+
+Opener = Callable[[], BinaryIO]
+
+
+def open_path(path: str, threads: int = 1) -> BinaryIO:
+    """Open a file for reading bytes, decompressing gzip/BGZF (ISA-L) when the magic says so.
+
+    ``threads > 0`` decompresses in a separate thread, overlapping inflate with parsing.
+    """
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == GZIP_MAGIC:
+        raw.close()
+        if threads > 0:
+            return igzip_threaded.open(path, "rb", threads=threads)  # type: ignore[return-value]
+        return igzip.open(path, "rb")  # type: ignore[return-value]
+    if path.endswith(".gz"):
+        raw.close()
+        raise FormatError(path, "not a gzip file (the name ends in .gz but the content does not "
+                          "start with the gzip magic bytes); re-download it")
+    return raw
+
+
+def maybe_gunzip(stream: BinaryIO) -> BinaryIO:
+    """Wrap a stream (e.g. a zip member) in a gzip reader if its content is gzip."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return igzip.IGzipFile(fileobj=buffered)  # type: ignore[return-value]
+    return buffered  # type: ignore[return-value]
+
+
+def read_header(name: str, stream: BinaryIO) -> list[str]:
+    """Read and split the header line; the stream is left at the first data line."""
+    try:
+        line = stream.readline()
+    except STREAM_ERRORS as err:
+        raise FormatError(name, f"cannot read the header: {err}", line=1) from err
+    if not line:
+        raise FormatError(name, "empty file: expected a header line", line=1)
+    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    return text.split("\t")
+
+
+def check_header(name: str, header: list[str], expected: list[str], *, exact: bool = True) -> None:
+    """Every expected column present once; with ``exact`` no other column either."""
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
+        seen.add(col)
+    missing = [c for c in expected if c not in seen]
+    if missing:
+        raise SchemaError(
+            f"{name}:1: header lacks column(s) {', '.join(map(repr, missing))}; "
+            f"found {', '.join(header)}"
+        )
+    if exact:
+        extra = [c for c in header if c not in expected]
+        if extra:
+            raise SchemaError(
+                f"{name}:1: unexpected column(s) {', '.join(map(repr, extra))} in the header; "
+                f"expected {', '.join(expected)}"
+            )
+
+
+def csv_reader(
+    stream: BinaryIO, column_names: list[str], types: dict[str, pa.DataType]
+) -> pacsv.CSVStreamingReader:
+    """pyarrow's streaming reader over headerless tab-separated data with explicit types."""
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(column_names=column_names, block_size=BLOCK_SIZE,
+                                       use_threads=True),
+        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
+                                         escape_char=False, ignore_empty_lines=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types,
+            null_values=list(NA_TOKENS),
+            strings_can_be_null=True,
+            true_values=TRUE_VALUES,
+            false_values=FALSE_VALUES,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+class RetryLenient(Exception):
+    """The fast reader refused a file that has no error line by line: read it leniently."""
+
+
+def iter_typed(
+    name: str,
+    opener: Opener,
+    types: dict[str, pa.DataType],
+    *,
+    header: bool = True,
+    lenient_retry: bool = True,
+) -> Iterator[tuple[list[str], pa.RecordBatch]]:
+    """Yield ``(header, batch)`` for a tab-separated file whose column types are ``types``.
+
+    Columns missing from ``types`` are read as strings. On any parse or stream error, the file is
+    re-read by :func:`diagnose` and a :class:`FormatError` is raised; if that finds nothing wrong
+    (integers written as ``12.0``), :class:`RetryLenient` tells the caller to start the file
+    again with :func:`read_lenient`.
+    """
+    stream = opener()
+    try:
+        cols = read_header(name, stream) if header else list(types)
+        if header and len(cols) == 1 and cols[0] == "":
+            raise FormatError(name, "empty header line", line=1)
+        try:
+            reader = csv_reader(stream, cols, {c: types.get(c, pa.string()) for c in cols})
+            for batch in reader:
+                yield cols, batch
+        except (pa.ArrowInvalid, pa.ArrowException, *STREAM_ERRORS) as err:
+            stream.close()
+            diagnose(name, opener, types, header=header, cause=err)
+            if lenient_retry:
+                raise RetryLenient(name) from err
+            raise FormatError(name, f"cannot parse: {err}") from err
+    finally:
+        stream.close()
+
+
+def _expected(t: pa.DataType) -> str | None:
+    if pa.types.is_floating(t):
+        return "a number"
+    if pa.types.is_integer(t):
+        return "an integer"
+    if pa.types.is_boolean(t):
+        return "True or False"
+    return None
+
+
+def _value_ok(value: str, t: pa.DataType) -> bool:
+    if value in NA_TOKENS:
+        return True
+    if pa.types.is_floating(t):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    if pa.types.is_integer(t):
+        try:
+            f = float(value)
+        except ValueError:
+            return False
+        return f == f and f == int(f) and abs(f) < 2**31 if t == pa.int32() else f == int(f)
+    if pa.types.is_boolean(t):
+        return value in TRUE_VALUES or value in FALSE_VALUES
+    return True
+
+
+def diagnose(
+    name: str,
+    opener: Opener,
+    types: dict[str, pa.DataType],
+    *,
+    header: bool = True,
+    cause: BaseException | None = None,
+) -> None:
+    """Re-read a file that the fast reader refused and raise a FormatError naming the spot.
+
+    Returns normally only if no problem is found line by line (then the caller raises with the
+    original cause); a file that only fails the fast path for a value this check accepts (e.g.
+    an integer written ``12.0``) is handled by :func:`read_lenient`.
+    """
+    lineno = 0
+    stream = opener()
+    try:
+        cols = read_header(name, stream) if header else list(types)
+        lineno = 1 if header else 0
+        ncols = len(cols)
+        checks = [(i, c, types.get(c, pa.string())) for i, c in enumerate(cols)]
+        checks = [(i, c, t) for i, c, t in checks if _expected(t) is not None]
+        while True:
+            try:
+                raw = stream.readline()
+            except STREAM_ERRORS as err:
+                raise FormatError(
+                    name, f"the compressed stream is broken or truncated ({err}); "
+                    "re-download the file", line=lineno + 1
+                ) from err
+            if not raw:
+                break
+            lineno += 1
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if text == "":
+                continue
+            fields = text.split("\t")
+            if len(fields) != ncols:
+                raise FormatError(
+                    name, "wrong number of fields", line=lineno,
+                    expected=f"{ncols} tab-separated fields", found=f"{len(fields)} fields",
+                )
+            for i, c, t in checks:
+                if not _value_ok(fields[i], t):
+                    raise FormatError(name, "", line=lineno, column=c, expected=_expected(t),
+                                      found=fields[i])
+    finally:
+        stream.close()
+    if cause is not None and isinstance(cause, STREAM_ERRORS):
+        raise FormatError(name, f"the compressed stream is broken ({cause}); re-download the "
+                          "file", line=lineno) from cause
+
+
+def read_lenient(
+    name: str, opener: Opener, types: dict[str, pa.DataType], *, header: bool = True
+) -> Iterator[tuple[list[str], pa.RecordBatch]]:
+    """Slow path for files whose integers are written as floats (``12.0``, release-format 7.26).
+
+    Integer columns are read as doubles and cast back after checking they are whole.
+    """
+    relaxed = {c: (pa.float64() if pa.types.is_integer(t) else t) for c, t in types.items()}
+    for cols, batch in iter_typed(name, opener, relaxed, header=header, lenient_retry=False):
+        arrays = []
+        for col, arr in zip(cols, batch.columns, strict=True):
+            want = types.get(col)
+            if want is not None and pa.types.is_integer(want):
+                arr = arr.cast(want)  # safe cast: fails on fractions, caught by diagnose
+            arrays.append(arr)
+        yield cols, pa.RecordBatch.from_arrays(arrays, names=cols)

@@ -1,0 +1,421 @@
+"""From typed source batches to contract-table batches: wide -> long, id splitting, renames.
+
+Each ``layout`` of the registry has one generator here; all share the signature
+``(source, kind, values, lenient) -> Iterator[(table_name, pa.Table)]`` and are chosen through
+the :data:`LAYOUTS` table. Line numbers in errors assume one data line per row.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ratgtex_db.errors import FormatError, SchemaError
+from ratgtex_db.readers.text import (
+    STREAM_ERRORS,
+    check_header,
+    iter_typed,
+    maybe_gunzip,
+    open_path,
+    read_header,
+    read_lenient,
+)
+from ratgtex_db.registry import NA_TOKENS, TISSUES, FileKind
+from ratgtex_db.tables import TABLES, Table
+
+Batches = Iterator[tuple[str, pa.Table]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read: ``name`` is what messages show, ``path`` where the bytes are."""
+
+    name: str
+    path: str
+
+    def opener(self) -> BinaryIO:
+        return open_path(self.path)
+
+
+# --- pure column steps ---------------------------------------------------------------------
+
+
+def normalize_chrom(arr: pa.Array) -> pa.Array:
+    """'1' -> 'chr1'; 'chr1' unchanged (v1/v2 write bare numbers, release-format 7.13)."""
+    arr = pc.cast(arr, pa.string())
+    has = pc.starts_with(arr, "chr")
+    return pc.if_else(pc.or_kleene(has, pc.is_null(arr)), arr, pc.binary_join_element_wise(
+        "chr", arr, ""))
+
+
+def gene_from_phenotype(pid: pa.Array) -> pa.Array:
+    """Text before the first '__' (release-format 2.4); the whole id when there is none."""
+    return pc.list_element(pc.split_pattern(pid, "__", max_splits=1), 0)
+
+
+_VARIANT_RE = r"^(?P<chrom>[^:]+):(?P<pos>[0-9]+)$"
+
+
+def split_variant(name: str, vid: pa.Array, first_line: int) -> tuple[pa.Array, pa.Array]:
+    """``chrN:pos`` -> (chrom 'chrN', pos INTEGER); a malformed id is a FormatError."""
+    parts = pc.extract_regex(vid, _VARIANT_RE)
+    chrom = pc.struct_field(parts, "chrom")
+    bad = pc.and_(pc.is_valid(vid), pc.is_null(chrom))
+    if pc.any(bad).as_py():
+        i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+        raise FormatError(name, "", line=first_line + i, column="variant_id",
+                          expected="a variant id chrN:pos", found=str(vid[i].as_py()))
+    pos = pc.cast(pc.struct_field(parts, "pos"), pa.int32())
+    return normalize_chrom(chrom), pos
+
+
+def finite_or_null(arr: pa.Array) -> pa.Array:
+    """NaN and +-Inf -> NULL (contract: non-finite numbers are NULL)."""
+    if not pa.types.is_floating(arr.type) or len(arr) == 0:
+        return arr
+    return pc.if_else(pc.is_finite(arr), arr, pa.scalar(None, arr.type))
+
+
+def conform(table: Table, data: dict[str, pa.Array], n: int) -> pa.Table:
+    """Order, type and fill (NULL) the stored columns of ``table`` from named arrays."""
+    arrays = []
+    for col, typ in table.columns:
+        arr = data.get(col)
+        if arr is None:
+            arr = pa.nulls(n, typ)
+        else:
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            if arr.type != typ:
+                arr = pc.cast(arr, typ)
+            arr = finite_or_null(arr)
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
+def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int) -> None:
+    """Add the columns a contract table derives from ids: gene_id, chrom, pos."""
+    want = set(table.column_names)
+    if "gene_id" in want and "gene_id" not in data and "phenotype_id" in data:
+        data["gene_id"] = gene_from_phenotype(data["phenotype_id"])
+    if "variant_id" in data and ("chrom" in want or "pos" in want):
+        if "chrom" not in data or "pos" not in data:
+            chrom, pos = split_variant(name, data["variant_id"], first_line)
+            data.setdefault("chrom", chrom)
+            data.setdefault("pos", pos)
+    if "chrom" in data:
+        data["chrom"] = normalize_chrom(data["chrom"])
+
+
+# --- header helpers ----------------------------------------------------------------------
+
+
+def peek_header(src: Source) -> list[str]:
+    stream = src.opener()
+    try:
+        header = read_header(src.name, stream)
+    finally:
+        stream.close()
+    if header == [""]:
+        raise FormatError(src.name, "empty header line", line=1)
+    return header
+
+
+def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordBatch]]]:
+    return read_lenient if lenient else iter_typed
+
+
+def _duplicates(name: str, header: list[str]) -> None:
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
+        seen.add(col)
+
+
+# --- layouts -------------------------------------------------------------------------------
+
+
+def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    table = TABLES[kind.tables[0]]
+    header = peek_header(src)
+    check_header(src.name, header, [c.source for c in kind.columns])
+    types = {c.source: c.type for c in kind.columns}
+    rename = {c.source: c.name for c in kind.columns}
+    line = 2
+    for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        data = {rename[c]: batch.column(i) for i, c in enumerate(cols)}
+        derive(src.name, table, data, line)
+        yield table.name, conform(table, data, batch.num_rows)
+        line += batch.num_rows
+
+
+def _wide(src: Source, kind: FileKind, value_type: pa.DataType):
+    header = peek_header(src)
+    _duplicates(src.name, header)
+    fixed = [c.source for c in kind.columns]
+    check_header(src.name, header, fixed, exact=False)
+    rest = [c for c in header if c not in fixed]
+    types = {c.source: c.type for c in kind.columns}
+    types.update({c: value_type for c in rest})
+    return header, fixed, rest, types
+
+
+def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]) -> tuple[np.ndarray, pa.Array]:
+    """Row-major (row, column) values of the ``rest`` columns and the row index of each."""
+    n = batch.num_rows
+    idx = {c: i for i, c in enumerate(cols)}
+    if not rest:
+        return np.empty(0), pa.array(np.empty(0, dtype=np.int64))
+    mat = np.empty((n, len(rest)), dtype=np.float64)
+    for j, c in enumerate(rest):
+        mat[:, j] = batch.column(idx[c]).to_numpy(zero_copy_only=False)
+    flat = mat.ravel()
+    rows = pa.array(np.repeat(np.arange(n, dtype=np.int64), len(rest)))
+    return flat, rows
+
+
+def _values(flat: np.ndarray) -> pa.Array:
+    return pa.array(flat, type=pa.float64(), mask=~np.isfinite(flat))
+
+
+def _tiled(names: list[str], n: int) -> pa.Array:
+    return pc.take(pa.array(names, pa.string()),
+                   pa.array(np.tile(np.arange(len(names), dtype=np.int64), n)))
+
+
+def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows."""
+    table = TABLES[kind.tables[0]]
+    header, fixed, samples, types = _wide(src, kind, pa.float64())
+    for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        flat, rows = _melt(batch, cols, samples)
+        idx = {c: i for i, c in enumerate(cols)}
+        pid = batch.column(idx["phenotype_id"])
+        data = {
+            "phenotype_id": pc.take(pid, rows),
+            "gene_id": pc.take(gene_from_phenotype(pid), rows),
+            "chrom": pc.take(normalize_chrom(batch.column(idx["#chr"])), rows),
+            "tss": pc.take(batch.column(idx["end"]), rows),
+            "rat_id": _tiled(samples, batch.num_rows),
+            "value": _values(flat),
+        }
+        yield table.name, conform(table, data, len(flat))
+
+
+def shape_covar(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """Covariates: covariate rows x sample columns -> (covariate, rat_id, value)."""
+    table = TABLES[kind.tables[0]]
+    header, fixed, samples, types = _wide(src, kind, pa.float64())
+    for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        flat, rows = _melt(batch, cols, samples)
+        data = {
+            "covariate": pc.take(batch.column(cols.index("ID")), rows),
+            "rat_id": _tiled(samples, batch.num_rows),
+            "value": _values(flat),
+        }
+        yield table.name, conform(table, data, len(flat))
+
+
+def shape_median(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """medianGeneExpression: geneId + one column per tissue -> (gene_id, tissue, median_tpm)."""
+    table = TABLES[kind.tables[0]]
+    header, fixed, tissues, types = _wide(src, kind, pa.float64())
+    known = TISSUES[values["version"]]
+    for t in tissues:
+        if t not in known:
+            raise SchemaError(f"{src.name}:1: column {t!r} is not a {values['version']} tissue "
+                              f"(known: {', '.join(known)})")
+    for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        flat, rows = _melt(batch, cols, tissues)
+        data = {
+            "gene_id": pc.take(batch.column(cols.index("geneId")), rows),
+            "tissue": _tiled(tissues, batch.num_rows),
+            "median_tpm": _values(flat),
+        }
+        yield table.name, conform(table, data, len(flat))
+
+
+_FLAG_RE = re.compile(r"^(expr|testedEqtl|eqtl)_(.+)$")
+_FLAG_COLS = {"expr": "expressed", "testedEqtl": "tested_eqtl", "eqtl": "eqtl"}
+
+
+def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """gene table: annotation -> ``genes``; expr_/testedEqtl_/eqtl_{tissue} -> long status."""
+    genes, status = TABLES[kind.tables[0]], TABLES[kind.tables[1]]
+    header, fixed, flags, _ = _wide(src, kind, pa.bool_())
+    known = TISSUES[values["version"]]
+    by_tissue: dict[str, dict[str, str]] = {}
+    for col in flags:
+        m = _FLAG_RE.match(col)
+        if not m or m.group(2) not in known:
+            raise SchemaError(
+                f"{src.name}:1: unexpected column {col!r}; expected expr_, testedEqtl_ or eqtl_ "
+                f"followed by a {values['version']} tissue"
+            )
+        by_tissue.setdefault(m.group(2), {})[_FLAG_COLS[m.group(1)]] = col
+    tissues = sorted(by_tissue)
+    types = {c.source: c.type for c in kind.columns}
+    types.update({c: pa.bool_() for c in flags})
+    rename = {c.source: c.name for c in kind.columns}
+    for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        n = batch.num_rows
+        idx = {c: i for i, c in enumerate(cols)}
+        data = {rename[c]: batch.column(idx[c]) for c in fixed}
+        derive(src.name, genes, data, 2)
+        yield genes.name, conform(genes, data, n)
+        rows = pa.array(np.repeat(np.arange(n, dtype=np.int64), len(tissues)))
+        out = {
+            "gene_id": pc.take(batch.column(idx["geneId"]), rows),
+            "tissue": _tiled(tissues, n),
+        }
+        for flag in _FLAG_COLS.values():
+            parts = []
+            for t in tissues:
+                col = by_tissue[t].get(flag)
+                parts.append(batch.column(idx[col]) if col else pa.nulls(n, pa.bool_()))
+            # interleave: row-major (gene, tissue)
+            stacked = np.column_stack([
+                p.to_numpy(zero_copy_only=False).astype(object) for p in parts
+            ]) if parts else np.empty((n, 0), dtype=object)
+            out[flag] = pa.array(stacked.ravel().tolist(), pa.bool_())
+        yield status.name, conform(status, out, n * len(tissues))
+
+
+def _lines(src: Source) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank lines of a small headerless file, split on tabs, with 1-based line numbers."""
+    stream = src.opener()
+    try:
+        lineno = 0
+        while True:
+            try:
+                raw = stream.readline()
+            except STREAM_ERRORS as err:
+                raise FormatError(src.name, f"the stream is broken or truncated ({err})",
+                                  line=lineno + 1) from err
+            if not raw:
+                break
+            lineno += 1
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if text.strip() == "":
+                continue
+            yield lineno, text.split("\t")
+    finally:
+        stream.close()
+
+
+def shape_rat_ids(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """rat_ids.{tissue}: one rat id per line, no header (release-format 3.10)."""
+    table = TABLES[kind.tables[0]]
+    ids: list[str] = []
+    for lineno, fields in _lines(src):
+        if len(fields) != 1 or not fields[0].strip():
+            raise FormatError(src.name, "wrong number of fields", line=lineno,
+                              expected="one rat id per line", found="\t".join(fields))
+        ids.append(fields[0].strip())
+    yield table.name, conform(table, {"rat_id": pa.array(ids, pa.string())}, len(ids))
+
+
+def shape_fastq_map(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """fastq_map.{tissue}: ``fastq rat`` or ``fastq_1 fastq_2 rat`` lines, no header."""
+    table = TABLES[kind.tables[0]]
+    f1: list[str] = []
+    f2: list[str | None] = []
+    rat: list[str] = []
+    for lineno, fields in _lines(src):
+        if len(fields) == 2:
+            f1.append(fields[0])
+            f2.append(None)
+            rat.append(fields[1])
+        elif len(fields) == 3:
+            f1.append(fields[0])
+            f2.append(fields[1])
+            rat.append(fields[2])
+        else:
+            raise FormatError(src.name, "wrong number of fields", line=lineno,
+                              expected="2 (single-end) or 3 (paired-end) tab-separated fields",
+                              found=f"{len(fields)} fields")
+    data = {
+        "fastq_1": pa.array(f1, pa.string()),
+        "fastq_2": pa.array(f2, pa.string()),
+        "rat_id": pa.array(rat, pa.string()),
+        "paired": pa.array([x is not None for x in f2], pa.bool_()),
+    }
+    yield table.name, conform(table, data, len(f1))
+
+
+def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """Zip of per-gene TSVs (cis_pvals, all_gene_esnps): members streamed one at a time."""
+    table = TABLES[kind.tables[0]]
+    member_re = re.compile(kind.member or r"(?P<gene_id>.+)")
+    types = {c.source: c.type for c in kind.columns}
+    rename = {c.source: c.name for c in kind.columns}
+    expected = [c.source for c in kind.columns]
+    try:
+        zf = zipfile.ZipFile(src.path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise FormatError(src.name, f"not a readable zip archive ({err})") from err
+    with zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            mname = f"{src.name}!{info.filename}"
+            m = member_re.match(info.filename)
+            if not m:
+                raise FormatError(mname, "unexpected member name",
+                                  expected=f"a name matching {member_re.pattern}",
+                                  found=info.filename)
+            gene = m.group("gene_id")
+            try:
+                content = zf.read(info)
+            except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
+                raise FormatError(mname, f"corrupt zip member ({err}); re-download the archive"
+                                  ) from err
+            member = _MemberSource(mname, content)
+            header = peek_header(member)
+            check_header(mname, header, expected)
+            line = 2
+            for cols, batch in _reader(lenient)(mname, member.opener, types):
+                n = batch.num_rows
+                data = {rename[c]: batch.column(i) for i, c in enumerate(cols)}
+                data["gene_id"] = pa.array([gene] * n, pa.string()) if n else pa.array(
+                    [], pa.string())
+                derive(mname, table, data, line)
+                yield table.name, conform(table, data, n)
+                line += n
+
+
+@dataclass(frozen=True)
+class _MemberSource(Source):
+    content: bytes = b""
+
+    def __init__(self, name: str, content: bytes) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "path", name)
+        object.__setattr__(self, "content", content)
+
+    def opener(self) -> BinaryIO:
+        import io
+
+        return maybe_gunzip(io.BytesIO(self.content))
+
+
+LAYOUTS: dict[str, Callable[[Source, FileKind, dict[str, str], bool], Batches]] = {
+    "long": shape_long,
+    "bed": shape_bed,
+    "covar": shape_covar,
+    "median": shape_median,
+    "gene": shape_gene,
+    "rat_ids": shape_rat_ids,
+    "fastq_map": shape_fastq_map,
+    "zip": shape_zip,
+}
+
+__all__ = ["LAYOUTS", "NA_TOKENS", "Source", "conform", "derive", "split_variant"]
