@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -35,7 +35,7 @@ state = State()
 @app.callback()
 def _root(
     db: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--db",
             help="Database directory (default: $RATGTEX_DB, else the user data directory).",
@@ -60,7 +60,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; same seed + scale = same bytes.")] = 1,
     version: Annotated[str, typer.Option(help="Release version to imitate.")] = "v4",
     tissues: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--tissues", help="Tissues to write (repeat or comma list)."),
     ] = None,
 ) -> None:
@@ -76,6 +76,183 @@ def synth(
     except RatgtexError as err:
         raise fail(err) from err
     typer.echo(f"wrote synthetic release to {root}")
+
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="table, tsv, csv, json, jsonl or parquet "
+                 "(default: table on a terminal, tsv when piped).", show_default=False),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows.")]
+VersionOpt = Annotated[
+    str | None,
+    typer.Option("--version", help="Release version (default: newest ingested).",
+                 show_default=False),
+]
+
+
+def open_db(version: str | None = None):
+    """Open the database of ``--db`` read-only (converting library errors to exit 1)."""
+    from ratgtex_db.database import Database
+
+    try:
+        return Database(state.db, version)
+    except RatgtexError as err:
+        raise fail(err) from err
+
+
+def emit(frame, fmt: str | None, output: Path | None, limit: int | None = None,
+         title: str | None = None) -> None:
+    """Render rows through the one renderer."""
+    from ratgtex_db.render import render
+
+    try:
+        render(frame, fmt, output, limit=limit, title=title)
+    except RatgtexError as err:
+        raise fail(err) from err
+
+
+@app.command()
+def ingest(
+    sources: Annotated[list[Path], typer.Argument(help="Release files or folders (any layout).")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files converted in parallel.")] = 1,
+    force: Annotated[bool, typer.Option(help="Re-ingest files even if unchanged.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be done.")
+                       ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Ingest release files into the database (incremental: unchanged files are skipped).
+
+    Kinds, versions, tissues and modalities are recognised from file names. A file that fails
+    is reported (file, line, column) and leaves its previous data untouched; the others still
+    ingest; the exit status is then 1.
+
+    Example: ratgtex-db --db ~/ratgtex ingest ~/Downloads/ratgtex/data/v4
+    """
+    from ratgtex_db.ingest import ingest as run_ingest
+    from ratgtex_db.progress import IngestProgress, print_summary
+
+    try:
+        with IngestProgress(enabled=not quiet and not dry_run) as progress:
+            report = run_ingest(sources, state.db, force=force, jobs=jobs, dry_run=dry_run,
+                                progress=progress)
+    except RatgtexError as err:
+        raise fail(err) from err
+    print_summary(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL text (or use -f FILE).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the SQL from FILE.")
+                    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Run read-only SQL over the views (SELECT / EXPLAIN / PRAGMA; writes are refused).
+
+    Example: ratgtex-db sql "SELECT tissue, count(*) FROM eqtls_indep GROUP BY 1"
+    """
+    if (query is None) == (file is None):
+        typer.echo("Error: give either QUERY or --file FILE", err=True)
+        raise typer.Exit(2)
+    text = query if query is not None else file.read_text()  # type: ignore[union-attr]
+    with open_db() as db:
+        try:
+            frame = db.sql(text)
+        except RatgtexError as err:
+            raise fail(err) from err
+        emit(frame, fmt, output, limit)
+
+
+@app.command()
+def info(fmt: FormatOpt = None) -> None:
+    """Versions, tissues, tables with row counts and bytes, source vs lake size.
+
+    Example: ratgtex-db info
+    """
+    with open_db() as db:
+        parts = db.info()
+        synthetic = db.is_synthetic()
+    typer.echo(f"database: {state.db}")
+    if synthetic:
+        typer.echo("NOTE: this database holds SYNTHETIC demo data, not real RatGTEx results.")
+    for title, frame in parts.items():
+        emit(frame, fmt, None, title=title)
+
+
+@app.command()
+def validate(fmt: FormatOpt = None) -> None:
+    """Re-check the lake against the manifest: files present and readable, row counts, sources.
+
+    Example: ratgtex-db validate
+    """
+    with open_db() as db:
+        problems = db.validate()
+    if problems.height:
+        emit(problems, fmt, None, title="problems")
+        raise typer.Exit(1)
+    typer.echo("ok: every Parquet file is present and readable with the recorded row count")
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="Synthetic scale (tiny, small).")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Synthesise a small release, ingest it, and print a short tour of queries.
+
+    The demo uses its own database directory (never your real catalog) unless --db is given.
+
+    Example: ratgtex-db demo
+    """
+    import platformdirs
+
+    from ratgtex_db.ingest import ingest as run_ingest
+    from ratgtex_db.progress import IngestProgress, print_summary
+    from ratgtex_db.synth import synthesize
+
+    db_dir = state.db if state.db_given else Path(
+        platformdirs.user_cache_dir("ratgtex-db", appauthor=False)) / "demo"
+    release = db_dir / "synthetic-release"
+    try:
+        if not (release / "data").exists():
+            typer.echo(f"synthesising a {scale} release into {release} ...")
+            synthesize(release, scale=scale, seed=seed)
+        with IngestProgress(enabled=True) as progress:
+            report = run_ingest([release / "data"], db_dir, progress=progress)
+    except RatgtexError as err:
+        raise fail(err) from err
+    print_summary(report)
+    state.db = db_dir
+    from ratgtex_db.database import Database
+
+    tour = [
+        ("Tissues and sample counts",
+         "SELECT tissue, rna_seq_sample_count, expressed_gene_count, e_gene_count "
+         "FROM tissues ORDER BY tissue"),
+        ("eGenes and independent eQTLs per tissue",
+         "SELECT tissue, count(DISTINCT gene_id) AS egenes, count(*) AS indep_eqtls "
+         "FROM eqtls_indep GROUP BY 1 ORDER BY 1"),
+        ("Strongest cis-eQTLs across tissues",
+         "SELECT tissue, gene_id, variant_id, pval_nominal, slope FROM eqtls_indep "
+         "ORDER BY pval_nominal LIMIT 5"),
+        ("Significant cis pairs per modality",
+         "SELECT modality, count(*) AS pairs FROM cis_qtl_signif GROUP BY 1 ORDER BY 2 DESC"),
+    ]
+    with Database(db_dir) as db:
+        for title, query in tour:
+            typer.echo(f"\n$ ratgtex-db --db {db_dir} sql \"{query}\"")
+            emit(db.sql(query), None, None, title=title)
+    typer.echo(f"\nThese data are SYNTHETIC. Try: ratgtex-db --db {db_dir} info")
+    if report.failed:
+        raise typer.Exit(1)
 
 
 def _split(values: list[str] | None) -> list[str] | None:

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import pyarrow as pa
 
 from ratgtex_db.errors import UnknownFileKind
-from ratgtex_db.tables import B, F64, I32, S
+from ratgtex_db.tables import F64, I32, B, S
 
 # --- release vocabulary (release-format.md section 1.1) -------------------------------------
 

@@ -1,0 +1,231 @@
+"""The Python API: :func:`open` returns a :class:`Database` over a catalog.
+
+``Database.sql`` runs read-only SQL with bound parameters and returns polars; each canned query
+of ``sql/queries`` is a method of the same name (the CLI command uses hyphens).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ratgtex_db import catalog
+from ratgtex_db.errors import ConfigError, QueryError
+from ratgtex_db.manifest import sha256_file
+from ratgtex_db.paths import lake_dir, resolve_db_dir
+
+#: Statement types ``sql`` accepts; anything else (COPY, ATTACH, INSTALL, LOAD, writes) is
+#: refused so that ad hoc SQL can never change the catalog or write files.
+READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+class Result(pl.DataFrame):
+    """A polars DataFrame with ``.arrow()`` (as in ``db.sql(q).arrow()``)."""
+
+    def arrow(self) -> pa.Table:
+        return self.to_arrow()
+
+
+def _result(frame: pl.DataFrame) -> Result:
+    out = Result.__new__(Result)
+    out._df = frame._df
+    return out
+
+
+def _fetch_arrow(rel: Any) -> pa.Table:
+    """A relation's rows as an Arrow table, across DuckDB API generations."""
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        fn = getattr(rel, name, None)
+        if fn is not None:
+            out = fn()
+            return out.read_all() if isinstance(out, pa.RecordBatchReader) else out
+    raise QueryError("this DuckDB version offers no Arrow export")
+
+
+def _version_key(v: str) -> tuple[int, str]:
+    m = re.match(r"v(\d+)", v or "")
+    return (int(m.group(1)) if m else -1, v or "")
+
+
+class Database:
+    """A ratgtex-db database directory opened for queries (read-only by default)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        version: str | None = None,
+        *,
+        read_only: bool = True,
+    ) -> None:
+        self.path = resolve_db_dir(path)
+        if read_only:
+            self._con = catalog.open_read_only(self.path)
+        else:
+            catalog.ensure(self.path)
+            self._con = catalog.connect(self.path, read_only=False)
+        self._con.execute("SET autoinstall_known_extensions = false")
+        self._con.execute("SET autoload_known_extensions = false")
+        self._version = version
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (read-only unless opened otherwise)."""
+        return self._con
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def versions(self) -> list[str]:
+        """Release versions with ingested data, oldest first."""
+        rows = self._con.execute(
+            "SELECT DISTINCT version FROM ingested_files "
+            "WHERE status = 'ingested' AND version IS NOT NULL"
+        ).fetchall()
+        return sorted((r[0] for r in rows), key=_version_key)
+
+    @property
+    def version(self) -> str:
+        """The version queries use: the one given to :func:`open`, else the newest ingested."""
+        if self._version:
+            return self._version
+        versions = self.versions()
+        if not versions:
+            raise ConfigError(f"{self.path}: nothing ingested yet; run 'ratgtex-db ingest DIR'")
+        return versions[-1]
+
+    def resolve_version(self, version: str | None) -> str:
+        return version or self.version
+
+    # -- ad hoc SQL -------------------------------------------------------------------------
+
+    def check_read_only(self, query: str) -> None:
+        """Refuse statements that could change the catalog or write files."""
+        try:
+            statements = self._con.extract_statements(query)
+        except duckdb.Error as err:
+            raise QueryError(f"cannot parse SQL: {err}") from err
+        if not statements:
+            raise QueryError("empty SQL")
+        for st in statements:
+            kind = str(st.type).rsplit(".", 1)[-1].upper()
+            if kind not in READ_STATEMENTS:
+                raise QueryError(
+                    f"{kind} statements are refused: 'sql' is read-only (SELECT, EXPLAIN, "
+                    "PRAGMA only); to change the database use 'ratgtex-db ingest'"
+                )
+
+    def sql(self, query: str, params: Any = None, *, read_only: bool = True) -> Result:
+        """Run a query with bound parameters and return a polars DataFrame.
+
+        ``params`` is a list (for ``?``) or a dict (for ``$name``). ``.arrow()`` on the result
+        gives Arrow.
+        """
+        if read_only:
+            self.check_read_only(query)
+        try:
+            rel = self._con.sql(query, params=params)
+            table = _fetch_arrow(rel) if rel is not None else pa.table({})
+        except duckdb.Error as err:
+            raise QueryError(f"{type(err).__name__}: {err}") from err
+        return _result(pl.from_arrow(table))  # type: ignore[arg-type]
+
+    def arrow(self, query: str, params: Any = None) -> pa.Table:
+        """Run a read-only query and return an Arrow table."""
+        return self.sql(query, params).to_arrow()
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def info(self) -> dict[str, pl.DataFrame]:
+        """Versions, tissues, tables (rows, bytes) and source vs lake size."""
+        versions = self.sql(
+            """
+            SELECT m.version,
+                   count(*) FILTER (m.status = 'ingested') AS ingested,
+                   count(*) FILTER (m.status = 'skipped') AS skipped,
+                   count(*) FILTER (m.status = 'failed') AS failed,
+                   count(DISTINCT m.tissue) AS tissues,
+                   sum(m.bytes) FILTER (m.status = 'ingested') AS source_bytes,
+                   (SELECT sum(l.bytes) FROM _lake_files l
+                    WHERE l.partition LIKE '%version=' || m.version || '%') AS lake_bytes,
+                   bool_or(m.synthetic) AS synthetic
+            FROM ingested_files m WHERE m.version IS NOT NULL GROUP BY 1 ORDER BY 1
+            """
+        )
+        tissues = self.sql(
+            """
+            SELECT version, string_agg(DISTINCT tissue, ', ' ORDER BY tissue) AS tissues
+            FROM ingested_files WHERE status = 'ingested' AND tissue IS NOT NULL
+            GROUP BY 1 ORDER BY 1
+            """
+        )
+        tables = self.sql(
+            """
+            SELECT table_name AS "table", count(*) AS partitions, sum(rows) AS rows,
+                   sum(bytes) AS lake_bytes
+            FROM _lake_files GROUP BY 1 ORDER BY 1
+            """
+        )
+        return {"versions": versions, "tissues": tissues, "tables": tables}
+
+    def is_synthetic(self) -> bool:
+        """True if any ingested file came from a synthetic (generated) release."""
+        row = self._con.execute(
+            "SELECT bool_or(synthetic) FROM ingested_files WHERE status = 'ingested'"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def validate(self) -> pl.DataFrame:
+        """Re-check the lake against the manifest; one row per problem (empty = all good)."""
+        problems: list[tuple[str, str, str]] = []
+        lake = lake_dir(self.path)
+        for table, rel, rows in self._con.execute(
+            "SELECT table_name, file, rows FROM _lake_files ORDER BY table_name, partition"
+        ).fetchall():
+            path = lake / rel
+            if not path.exists():
+                problems.append((table, str(path), "missing Parquet file"))
+                continue
+            try:
+                got = pq.ParquetFile(path).metadata.num_rows
+            except Exception as err:  # noqa: BLE001 - any unreadable file is a finding
+                problems.append((table, str(path), f"unreadable: {err}"))
+                continue
+            if got != rows:
+                problems.append((table, str(path), f"{got} rows, manifest says {rows}"))
+        for path, sha in self._con.execute(
+            "SELECT path, sha256 FROM ingested_files WHERE status = 'ingested'"
+        ).fetchall():
+            src = Path(path)
+            if not src.exists():
+                problems.append(("source", path, "source file no longer there (lake intact)"))
+            elif sha256_file(src) != sha:
+                problems.append(("source", path, "source changed since ingest; re-ingest it"))
+        return pl.DataFrame(problems, schema=["table", "path", "problem"], orient="row")
+
+
+def open(  # noqa: A001 - the public name of the API
+    path: str | os.PathLike[str] | None = None, version: str | None = None
+) -> Database:
+    """Open a database directory for queries.
+
+    Parameters
+    ----------
+    path : database directory; default ``$RATGTEX_DB``, else the user data directory.
+    version : release version the canned queries use; default the newest ingested.
+    """
+    return Database(path, version)
