@@ -138,7 +138,12 @@ def iter_typed(
         if header and len(cols) == 1 and cols[0] == "":
             raise FormatError(name, "empty header line", line=1)
         try:
-            reader = csv_reader(stream, cols, {c: types.get(c, pa.string()) for c in cols})
+            try:
+                reader = csv_reader(stream, cols, {c: types.get(c, pa.string()) for c in cols})
+            except pa.ArrowInvalid as err:
+                if "Empty CSV file" in str(err):
+                    return  # header-only file: no rows (release-format 7.23)
+                raise
             for batch in reader:
                 yield cols, batch
         except (pa.ArrowInvalid, pa.ArrowException, *STREAM_ERRORS) as err:
@@ -229,7 +234,7 @@ def diagnose(
                                       found=fields[i])
     finally:
         stream.close()
-    if cause is not None and isinstance(cause, STREAM_ERRORS):
+    if isinstance(cause, STREAM_ERRORS) and not isinstance(cause, pa.ArrowException):
         raise FormatError(name, f"the compressed stream is broken ({cause}); re-download the "
                           "file", line=lineno) from cause
 
