@@ -8,6 +8,7 @@ than growing. The finished file is moved into the lake by the ingest commit.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 from ratgtex_db.tables import Table
 
 ROW_GROUP_ROWS = 256 * 1024
-ZSTD_LEVEL = 6
+ZSTD_LEVEL = 3
 SORT_MEMORY_LIMIT = "1GB"
 
 
@@ -45,6 +46,10 @@ class PartitionWriter:
         self._buffer: list[pa.Table] = []
         self._buffered = 0
         self.rows = 0
+        # Row groups are compressed and written on a second thread while the next batches are
+        # parsed (both release the GIL); at most one row group waits, so memory stays bounded.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: Future | None = None
 
     def write(self, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -60,11 +65,20 @@ class PartitionWriter:
             return
         whole = pa.concat_tables(self._buffer)
         self._buffer, self._buffered = [], 0
-        self._writer.write_table(whole, row_group_size=ROW_GROUP_ROWS)
+        self._wait()
+        self._pending = self._pool.submit(self._writer.write_table, whole,
+                                          row_group_size=ROW_GROUP_ROWS)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def close(self) -> Path:
         """Finish the file (sorted if the table has a sort key) and return its path."""
         self._flush()
+        self._wait()
+        self._pool.shutdown()
         self._writer.close()
         if self.table.sort_key and self.rows > 1:
             return sort_parquet(self.path, self.table)
@@ -72,7 +86,11 @@ class PartitionWriter:
 
     def abort(self) -> None:
         try:
-            self._writer.close()
+            try:
+                self._wait()
+            finally:
+                self._pool.shutdown()
+                self._writer.close()
         finally:
             self.path.unlink(missing_ok=True)
 
