@@ -1,0 +1,260 @@
+"""Benchmarks: ratgtex-db against the baselines a user would otherwise reach for.
+
+    python bench/run.py --scale medium        # writes bench/RESULTS.md and bench/results.json
+
+Generates (and caches under bench/cache/) a synthetic release, then measures in one run, on the
+same files: ingest per big kind against ISA-L decompression alone, DuckDB's naive
+``COPY (SELECT * FROM read_csv(f)) TO 'x.parquet'`` and pandas ``read_csv``; peak RSS of ingest;
+lake bytes against gzip bytes; gene / variant / region lookups against DuckDB over the gz files
+and pandas; the CLI round trip. Timings are ratios against baselines measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / "cache"
+
+
+def _rss_of(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of a child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def release(scale: str, seed: int = 1) -> Path:
+    """A cached synthetic release of ``scale`` (generated once)."""
+    from ratgtex_db.synth import synthesize
+
+    root = CACHE / f"release-{scale}-{seed}"
+    if not (root / "data" / "v4").exists():
+        tmp = CACHE / f".tmp-{scale}-{seed}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        t0 = time.perf_counter()
+        synthesize(tmp, scale=scale, seed=seed)
+        print(f"synth {scale}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        tmp.rename(root)
+    return root
+
+
+def biggest(root: Path, pattern: str) -> Path | None:
+    files = sorted(root.rglob(pattern), key=lambda p: p.stat().st_size, reverse=True)
+    return files[0] if files else None
+
+
+def decompress_seconds(path: Path) -> float:
+    from isal import igzip
+
+    t0 = time.perf_counter()
+    with igzip.open(path, "rb") as f:
+        while f.read(4 << 20):
+            pass
+    return time.perf_counter() - t0
+
+
+def duckdb_copy(path: Path, out: Path) -> tuple[float, float]:
+    code = (
+        "import duckdb,sys; con=duckdb.connect(); "
+        "con.execute(\"COPY (SELECT * FROM read_csv(?)) TO '\" + sys.argv[2] + \"' "
+        "(FORMAT parquet)\", [sys.argv[1]])"
+    )
+    return _rss_of([sys.executable, "-c", code, str(path), str(out)])
+
+
+def pandas_read(path: Path) -> tuple[float, float]:
+    code = "import pandas as pd,sys; pd.read_csv(sys.argv[1], sep='\\t')"
+    return _rss_of([sys.executable, "-c", code, str(path)])
+
+
+def ingest_file(path: Path, db: Path) -> tuple[float, float]:
+    return _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest", "--quiet",
+                    "--force", str(path)])
+
+
+def zip_decompress_seconds(path: Path) -> float:
+    import zipfile
+
+    t0 = time.perf_counter()
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            zf.read(name)
+    return time.perf_counter() - t0
+
+
+def measure_kinds(root: Path, work: Path) -> list[dict]:
+    v4 = root / "data" / "v4"
+    rows = []
+    kinds = [
+        ("cis_qtl_signif", "cis_qtl_signif.*.expression.*.txt.gz"),
+        ("trans_qtl_pairs", "trans_qtl_pairs.*.txt.gz"),
+        ("phenos (norm BED)", "phenos.*.splicing.norm.*.bed.gz"),
+        ("cis_pvals (zip)", "cis_pvals/*.zip"),
+        ("vcf", "geno/*.vcf.gz"),
+    ]
+    for label, pattern in kinds:
+        path = biggest(v4, pattern)
+        if path is None:
+            continue
+        db = work / f"db-{label.split()[0]}"
+        shutil.rmtree(db, ignore_errors=True)
+        dec = zip_decompress_seconds(path) if path.suffix == ".zip" else decompress_seconds(path)
+        ing, rss = ingest_file(path, db)
+        lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
+        row = {"kind": label, "file": path.name, "gz_bytes": path.stat().st_size,
+               "decompress_s": dec, "ingest_s": ing, "ingest_rss_mib": rss,
+               "lake_bytes": lake, "lake_over_gz": lake / path.stat().st_size,
+               "ingest_over_decompress": ing / dec}
+        if path.suffix == ".gz" and label != "vcf":
+            cp, cp_rss = duckdb_copy(path, work / "naive.parquet")
+            pd_s, pd_rss = pandas_read(path)
+            row.update({"duckdb_copy_s": cp, "duckdb_copy_rss_mib": cp_rss,
+                        "naive_parquet_over_gz": (work / "naive.parquet").stat().st_size
+                        / path.stat().st_size,
+                        "pandas_s": pd_s, "pandas_rss_mib": pd_rss,
+                        "speedup_vs_duckdb_copy": cp / ing})
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    return rows
+
+
+def measure_lookups(root: Path, db: Path, n_genes: int = 50) -> dict:
+    import duckdb
+
+    import ratgtex_db
+
+    v4 = root / "data" / "v4"
+    handle = ratgtex_db.open(db)
+    genes = [r[0] for r in handle.connection.execute(
+        "SELECT DISTINCT gene_id FROM eqtls_indep").fetchall()]
+    random.Random(7).shuffle(genes)
+    genes = genes[:n_genes]
+    lookup = (
+        "SELECT s.* FROM cis_qtl_signif s JOIN genes g ON g.gene_id = $gene AND "
+        "s.chrom = g.chrom AND s.pos BETWEEN g.tss - 1000000 AND g.tss + 1000000 "
+        "WHERE s.gene_id = $gene"
+    )
+    times = []
+    for g in genes:
+        t0 = time.perf_counter()
+        handle.sql(lookup, {"gene": g})
+        times.append(time.perf_counter() - t0)
+    ours = {"p50_ms": 1000 * statistics.median(times),
+            "p95_ms": 1000 * sorted(times)[int(0.95 * (len(times) - 1))]}
+    handle.close()
+    gz = sorted(str(p) for p in (v4 / "xqtl").glob("cis_qtl_signif.*.txt.gz"))
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    for g in genes[:3]:
+        con.execute("SELECT * FROM read_csv(?, union_by_name=true) WHERE "
+                    "split_part(phenotype_id, '__', 1) = ?", [gz, g]).fetchall()
+    duck_gz = (time.perf_counter() - t0) / 3
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    g = genes[0]
+    for f in gz:
+        df = pd.read_csv(f, sep="\t")
+        df[df["phenotype_id"].str.split("__").str[0] == g]
+    pandas_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "sql", "--format",
+                    "tsv", lookup.replace("$gene", f"'{genes[0]}'")],
+                   check=True, capture_output=True)
+    cli = time.perf_counter() - t0
+    return {"ours": ours, "duckdb_over_gz_s": duck_gz, "pandas_s": pandas_s,
+            "speedup_vs_duckdb_gz": duck_gz / (ours["p50_ms"] / 1000),
+            "speedup_vs_pandas": pandas_s / (ours["p50_ms"] / 1000), "cli_roundtrip_s": cli}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="medium")
+    ap.add_argument("--also-large", action="store_true", help="ingest at large scale too")
+    ap.add_argument("--out", type=Path, default=HERE)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ratgtex-bench-"))
+    results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                                 "python": sys.version.split()[0]},
+                     "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "scale": args.scale}
+    root = release(args.scale)
+    results["kinds"] = measure_kinds(root, work)
+    db = work / "db-all"
+    wall, rss = _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
+                         "--quiet", str(root / "data")])
+    gz = sum(p.stat().st_size for p in (root / "data").rglob("*") if p.is_file())
+    lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
+    results["full_ingest"] = {"scale": args.scale, "seconds": wall, "peak_rss_mib": rss,
+                              "source_bytes": gz, "lake_bytes": lake}
+    results["lookups"] = measure_lookups(root, db)
+    if args.also_large:
+        big = release("large")
+        db2 = work / "db-large"
+        wall2, rss2 = _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db2), "ingest",
+                               "--quiet", str(big / "data")])
+        results["full_ingest_large"] = {"seconds": wall2, "peak_rss_mib": rss2,
+                                        "time_ratio": wall2 / wall, "rss_ratio": rss2 / rss}
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    write_markdown(results, args.out / "RESULTS.md")
+    shutil.rmtree(work, ignore_errors=True)
+    print((args.out / "RESULTS.md").read_text())
+
+
+def write_markdown(r: dict, path: Path) -> None:
+    lines = [f"# Benchmark results ({r['scale']} synthetic release)", "",
+             f"Machine: {r['machine']}; date {r['date']}.", "",
+             "## Ingest per big kind", "",
+             "| kind | gz MB | decompress s | ingest s | x decompress (target <= 3) | "
+             "DuckDB COPY s | x faster than COPY (target >= 2) | pandas s | ingest RSS MiB | "
+             "lake/gz (target <= 1.0) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for k in r["kinds"]:
+        lines.append(
+            f"| {k['kind']} | {k['gz_bytes'] / 1e6:.1f} | {k['decompress_s']:.2f} | "
+            f"{k['ingest_s']:.2f} | {k['ingest_over_decompress']:.1f} | "
+            f"{k.get('duckdb_copy_s', float('nan')):.2f} | "
+            f"{k.get('speedup_vs_duckdb_copy', float('nan')):.2f} | "
+            f"{k.get('pandas_s', float('nan')):.2f} | {k['ingest_rss_mib']:.0f} | "
+            f"{k['lake_over_gz']:.2f} |")
+    f = r["full_ingest"]
+    lines += ["", "## Whole release", "",
+              f"Ingest {f['seconds']:.1f} s, peak RSS {f['peak_rss_mib']:.0f} MiB "
+              "(target <= 1024), "
+              f"source {f['source_bytes'] / 1e6:.1f} MB, lake {f['lake_bytes'] / 1e6:.1f} MB "
+              f"({f['lake_bytes'] / f['source_bytes']:.2f}x)."]
+    if "full_ingest_large" in r:
+        g = r["full_ingest_large"]
+        lines.append(f"Large: {g['seconds']:.1f} s ({g['time_ratio']:.2f}x time for 2x data, "
+                     f"target <= 2.1), peak RSS {g['peak_rss_mib']:.0f} MiB "
+                     f"({g['rss_ratio']:.2f}x, target flat).")
+    lk = r["lookups"]
+    lines += ["", "## Gene lookup in cis_qtl_signif, all tissues and modalities", "",
+              f"- ours in-process: p50 {lk['ours']['p50_ms']:.1f} ms, p95 "
+              f"{lk['ours']['p95_ms']:.1f} ms (target p50 < 20 ms at medium)",
+              f"- DuckDB over the gz files: {lk['duckdb_over_gz_s']:.2f} s -> "
+              f"{lk['speedup_vs_duckdb_gz']:.0f}x (target >= 100x)",
+              f"- pandas read_csv + filter: {lk['pandas_s']:.2f} s -> "
+              f"{lk['speedup_vs_pandas']:.0f}x (target >= 1000x)",
+              f"- CLI round trip: {lk['cli_roundtrip_s']:.2f} s (target < 0.5 s)"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
