@@ -1,0 +1,230 @@
+"""Ingest of the tiny synthetic release: every view against counts taken from the source files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import ratgtex_db
+from ratgtex_db.ingest import ingest
+from ratgtex_db.registry import match
+
+# -- independent counts, straight from the files (no ratgtex_db reader involved) -------------
+
+
+def _lines(path: Path) -> list[str]:
+    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with opener(path, "rt", newline="") as f:
+        return [ln.rstrip("\r\n") for ln in f if ln.strip()]
+
+
+def _count(path: Path) -> int:
+    """Rows a file contributes to its (first) table, counted the simple way."""
+    m = match(path.name)
+    layout = m.kind.layout
+    if layout == "zip":
+        with zipfile.ZipFile(path) as zf:
+            return sum(len(zf.read(n).decode().strip().splitlines()) - 1
+                       for n in zf.namelist() if not n.endswith("/"))
+    lines = _lines(path)
+    if layout in ("rat_ids", "fastq_map"):
+        return len(lines)
+    header = lines[0].split("\t")
+    data = len(lines) - 1
+    if layout == "bed":
+        return data * (len(header) - 4)
+    if layout in ("covar", "median"):
+        return data * (len(header) - 1)
+    if layout == "gene":
+        return data
+    return data
+
+
+@pytest.fixture(scope="module")
+def db_dir(tiny_v4: Path, tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("db")
+    report = ingest([tiny_v4], d)
+    assert not report.failed, [r.message for r in report.failed]
+    return d
+
+
+def _files(tiny_v4: Path) -> list[Path]:
+    return sorted(p for p in tiny_v4.rglob("*") if p.is_file() and match(p.name))
+
+
+def _con(db_dir: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(db_dir / "catalog.duckdb"), read_only=True)
+
+
+def test_every_view_has_the_source_row_count(db_dir, tiny_v4):
+    """Row count of each table = rows in its source files, counted independently."""
+    expected: dict[str, int] = {}
+    tpm_copies = 0
+    for path in _files(tiny_v4):
+        m = match(path.name)
+        if m.kind.layout in ("skip", "vcf"):
+            continue
+        n = _count(path)
+        if m.kind.name == "expr" and m.values["unit"] == "tpm":
+            tpm_copies += n  # skipped as a byte copy, served by the expression view
+            continue
+        expected[m.kind.tables[0]] = expected.get(m.kind.tables[0], 0) + n
+    con = _con(db_dir)
+    try:
+        for table, n in expected.items():
+            got = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if table == "expression":
+                n += tpm_copies
+            assert got == n, table
+        # gene flags: one status row per gene and tissue of the flag columns
+        genes = _lines(tiny_v4 / "gene.v4.tsv")
+        tissues = {c.split("_", 1)[1] for c in genes[0].split("\t") if c.startswith("expr_")}
+        got = con.execute("SELECT count(*) FROM gene_tissue_status").fetchone()[0]
+        assert got == (len(genes) - 1) * len(tissues)
+    finally:
+        con.close()
+
+
+def test_manifest_records_every_file(db_dir, tiny_v4):
+    con = _con(db_dir)
+    try:
+        rows = con.execute(
+            "SELECT path, kind, status, sha256, bytes, rows_read, rows_written, synthetic "
+            "FROM ingested_files"
+        ).fetchall()
+    finally:
+        con.close()
+    by_path = {Path(r[0]).name: r for r in rows}
+    for path in _files(tiny_v4):
+        r = by_path[path.name]
+        assert r[4] == path.stat().st_size
+        assert r[7] is True, "synthetic release must be marked"
+        if r[2] == "ingested":
+            assert len(r[3]) == 64
+    statuses = {Path(r[0]).name: (r[2], r[1]) for r in rows}
+    assert all(s in ("ingested", "skipped") for s, _ in statuses.values())
+    assert any(k == "autocomplete" and s == "skipped" for s, k in statuses.values())
+    assert any(k == "expr" and s == "skipped" for s, k in statuses.values())
+
+
+def test_spot_values(db_dir, tiny_v4):
+    """Hex ids stay strings, each p-value notation parses, NA -> NULL, flags -> BOOLEAN."""
+    con = _con(db_dir)
+    try:
+        # a rat id that a float parser would take for a number (e.g. 12345E1234) stays text
+        rat_ids = [ln for p in (tiny_v4 / "rat_ids").iterdir() for ln in _lines(p)]
+        floaty = [r for r in rat_ids if re.fullmatch(r"\d+E\d+", r)]
+        assert floaty, "the synthetic release should contain float-looking hex ids"
+        n = con.execute("SELECT count(*) FROM rat_ids WHERE rat_id = ?", [floaty[0]]).fetchone()
+        assert n[0] >= 1
+        assert con.execute(
+            "SELECT count(*) FROM phenotypes WHERE rat_id = ?", [floaty[0]]).fetchone()[0] > 0
+        # p-values in the pandas dialect (1.2e-05) in signif files
+        path = next((tiny_v4 / "xqtl").glob("cis_qtl_signif.*.expression.*.txt.gz"))
+        lines = _lines(path)
+        hdr = lines[0].split("\t")
+        for ln in lines[1:]:
+            f = dict(zip(hdr, ln.split("\t"), strict=True))
+            if re.search(r"e-0\d", f["pval_nominal"]):
+                break
+        tissue = path.name.split(".")[1]
+        got = con.execute(
+            "SELECT pval_nominal FROM cis_qtl_signif WHERE tissue = ? AND modality = 'expression'"
+            " AND phenotype_id = ? AND variant_id = ?",
+            [tissue, f["phenotype_id"], f["variant_id"]],
+        ).fetchone()[0]
+        assert got == float(f["pval_nominal"])
+        # readr dialect (e.g. 1e-5, 3e3) and NA in eqtl/top_assoc
+        lines = _lines(tiny_v4 / "eqtl" / "top_assoc.v4_rn8.tsv")
+        hdr = lines[0].split("\t")
+        rows = [dict(zip(hdr, ln.split("\t"), strict=True)) for ln in lines[1:]]
+        for r in rows:
+            got = con.execute(
+                "SELECT pval_nominal, log2_aFC, ref FROM top_assoc WHERE tissue = ? AND "
+                "gene_id = ?", [r["tissue"], r["gene_id"]]).fetchone()
+            assert got[0] == float(r["pval_nominal"])
+            assert (got[1] is None) == (r["log2_aFC"] == "NA")
+            assert (got[2] is None) == (r["ref"] == "NA")
+        # flags are BOOLEAN
+        t = con.execute("SELECT typeof(expressed), typeof(has_eqtl) FROM gene_tissue_status "
+                        "JOIN genes USING (version, gene_id) LIMIT 1").fetchone()
+        assert t == ("BOOLEAN", "BOOLEAN")
+        # rats with NA sex come back NULL, hex colours stay strings
+        assert con.execute("SELECT typeof(color_hex) FROM tissues LIMIT 1").fetchone()[0] == \
+            "VARCHAR"
+    finally:
+        con.close()
+
+
+def _lake_state(db_dir: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(db_dir)): (p.stat().st_ino, p.stat().st_mtime)
+            for p in (db_dir / "lake").rglob("*.parquet")}
+
+
+def test_reingest_is_incremental(tiny_release, tmp_path):
+    """Twice = nothing rewritten; one changed file = only its partition rewritten."""
+    release = tmp_path / "release"
+    shutil.copytree(tiny_release, release)
+    db = tmp_path / "db"
+    first = ingest([release / "data"], db)
+    assert not first.failed
+    before = _lake_state(db)
+    again = ingest([release / "data"], db)
+    assert again.count("ingested") == 0
+    assert _lake_state(db) == before
+    # change one file: its partition (and only it) is replaced
+    path = release / "data" / "v4" / "eqtl" / "top_assoc.v4_rn8.tsv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))  # drop the last row
+    third = ingest([release / "data"], db)
+    assert [Path(r.path).name for r in third.results if r.status == "ingested"] == [path.name]
+    after = _lake_state(db)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert changed and all(k.startswith("lake/top_assoc/") for k in changed)
+    with ratgtex_db.open(db) as dbh:
+        n = dbh.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]
+    assert n == len(lines) - 2
+
+
+def test_moved_database_still_opens(tiny_v4, tmp_path):
+    db = tmp_path / "db"
+    ingest([tiny_v4 / "eqtl"], db)
+    moved = tmp_path / "elsewhere" / "db2"
+    moved.parent.mkdir()
+    shutil.move(str(db), str(moved))
+    with ratgtex_db.open(moved) as dbh:
+        n = dbh.sql("SELECT count(*) AS n FROM eqtls_indep")["n"][0]
+    assert n == len(_lines(tiny_v4 / "eqtl" / "eqtls_indep.v4_rn8.tsv")) - 1
+
+
+def test_stock_duckdb_reads_catalog_from_any_directory(db_dir):
+    """A plain duckdb process started in / opens the catalog and reads the views."""
+    code = (
+        "import duckdb, json, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(json.dumps(con.execute('SELECT count(*) FROM cis_qtl_signif').fetchone()[0]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(db_dir / "catalog.duckdb")],
+                         cwd="/", capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) > 0
+
+
+def test_lake_is_plain_hive_parquet(db_dir):
+    """Any Parquet engine reads the lake: polars scans it with hive partitions."""
+    import polars as pl
+
+    df = pl.scan_parquet(str(db_dir / "lake" / "cis_qtl_signif" / "**" / "*.parquet"),
+                         hive_partitioning=True).select(pl.len()).collect()
+    con = _con(db_dir)
+    try:
+        assert df.item() == con.execute("SELECT count(*) FROM cis_qtl_signif").fetchone()[0]
+    finally:
+        con.close()
