@@ -255,6 +255,83 @@ def demo(
         raise typer.Exit(1)
 
 
+@app.command()
+def download(
+    dest: Annotated[Path, typer.Argument(help="Folder to download into (files go to "
+                                         "DEST/VERSION/... as on the server).")],
+    version: Annotated[str, typer.Option("--version", help="Release version.")] = "v4",
+    tissues: Annotated[
+        list[str] | None,
+        typer.Option("--tissue", help="Only these tissues' per-tissue files (repeat or comma "
+                     "list); release-wide files are kept unless --kind narrows them."),
+    ] = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only these file kinds, by registry name (e.g. gene, "
+                     "cis_qtl_signif, phenos; repeat or comma list)."),
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="Server folder holding VERSION/ (default: https://ratgtex.org/data).",
+        show_default=False)] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files downloaded in parallel.")] = 4,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the files and their "
+                                          "sizes (HEAD requests); write nothing.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Re-hash downloaded files against "
+                                         "the local manifest (no network).")] = False,
+) -> None:
+    """Download a RatGTEx release into DEST: parallel, resumable, checked.
+
+    Interrupted files resume where they stopped; gzip and zip files are checked before they
+    take their final name; complete files are recorded in DEST/VERSION/.ratgtex-download.json
+    and skipped on the next run. A file that fails is reported and the others still download;
+    the exit status is then 1. DEST/VERSION can be given to ingest as it is.
+
+    Example: ratgtex-db download ~/ratgtex-data --tissue BLA --kind cis_qtl_signif,top_assoc
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ratgtex_db.download import DEFAULT_BASE_URL, DownloadProgress, download_release
+
+    try:
+        with DownloadProgress(enabled=not dry_run and not verify) as progress:
+            report = download_release(dest, version=version, tissues=_split(tissues),
+                                      kinds=_split(kinds), base_url=base_url or DEFAULT_BASE_URL,
+                                      jobs=jobs, dry_run=dry_run, verify=verify,
+                                      progress=progress)
+    except RatgtexError as err:
+        raise fail(err) from err
+
+    def size(n: int | None) -> str:
+        return "?" if n is None else f"{n:,}"
+
+    if dry_run:
+        table = Table(title=f"would download into {report.root} (dry run)")
+        for col, justify in (("status", "left"), ("file", "left"), ("bytes", "right"),
+                             ("note", "left")):
+            table.add_column(col, justify=justify, overflow="fold")
+        for r in report.results:
+            table.add_row(r.status, r.path, size(r.bytes), "" if r.failed else r.message)
+    else:
+        title = "verify" if verify else "download"
+        table = Table(title=f"{title} {report.base_url}/{version} -> {report.root}")
+        for col in ("status", "files", "bytes", "seconds"):
+            table.add_column(col, justify="left" if col == "status" else "right")
+        for status in dict.fromkeys(r.status for r in report.results):
+            rs = report.with_status(status)
+            table.add_row(status, str(len(rs)), size(sum(r.bytes or 0 for r in rs)),
+                          f"{sum(r.seconds for r in rs):.1f}")
+        table.caption = f"wall time {report.seconds:.1f} s"
+    Console().print(table)
+    errors = Console(stderr=True)
+    for r in report.failed:
+        errors.print(f"[red]{r.status}[/red] {escape(r.path)}: {escape(r.message)}",
+                     highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def _split(values: list[str] | None) -> list[str] | None:
     """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
     if not values:

@@ -59,6 +59,10 @@ class IngestError(RatgtexError):
     """Raised when an ingest run finished with files that failed (the others were ingested)."""
 
 
+class DownloadError(RatgtexError):
+    """Raised when a release file cannot be fetched, fails its checks, or the local copy is bad."""
+
+
 class CatalogLocked(RatgtexError):
     """Raised when the catalog stays locked by another process past the retry period."""
 
