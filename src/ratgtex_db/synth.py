@@ -639,9 +639,14 @@ def _bed(g: Genome, ph: Pheno, rows: np.ndarray, values: np.ndarray, rats: np.nd
     order = np.lexsort((g.tss[gi] - 1, chrom))  # lexicographic chromosome, then start
     head = pl.DataFrame({"#chr": chrom[order], "start": (g.tss[gi] - 1)[order],
                          "end": g.tss[gi][order], "phenotype_id": ph.pid[rows][order].astype(str)})
+    head_lines = head.select(pl.concat_str(pl.all().cast(pl.Utf8), separator="\t")).to_series()
     vals = values[order]
-    body = {str(r): fmt_g(vals[:, j]) for j, r in enumerate(rats)}
-    return _tsv(pl.concat([head.cast(pl.Utf8), pl.DataFrame(body)], how="horizontal"))
+    cells = fmt_g(vals.ravel()).to_numpy().reshape(vals.shape) if vals.size else np.empty(
+        vals.shape, dtype=object)
+    lines = ["\t".join(["#chr", "start", "end", "phenotype_id", *map(str, rats)])]
+    lines += [h + "\t" + "\t".join(row) for h, row in zip(head_lines.to_list(), cells.tolist(),
+                                                          strict=True)]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _vcf(g: Genome, geno: np.ndarray, rats: np.ndarray, rng: np.random.Generator) -> bytes:
@@ -851,23 +856,22 @@ def hash_id(rat: str, label: str) -> int:
     return h
 
 
-def _covariates(rng: np.random.Generator, norm: np.ndarray, rats: np.ndarray,
-                geno_pcs: np.ndarray) -> bytes:
+def _covariates(rng: np.random.Generator, rats: np.ndarray, geno_pcs: np.ndarray) -> bytes:
+    """Covariate rows x rat columns; PC values are synthetic draws (R write.table text)."""
     k = min(20, len(rats) - 1)
-    centred = norm - norm.mean(axis=1, keepdims=True)
-    _, _, vt = np.linalg.svd(centred[: min(500, len(centred))], full_matrices=False)
-    pcs = vt[:k]
+    pcs = rng.normal(0, 1 / np.sqrt(len(rats)), (k, len(rats)))
     mat = np.round(np.vstack([geno_pcs, pcs]), 6)
+    mat[np.abs(mat) < 1e-4] *= 0.01  # a few tiny loadings give R's 1e-06-style text
     names = [f"geno_PC{i}" for i in range(1, 6)] + [f"pheno_PC{i}" for i in range(1, k + 1)]
-    body = {"ID": names}
-    for j, r in enumerate(rats):
-        col = mat[:, j]
-        small = (np.abs(col) < 1e-4) & (col != 0)
-        txt = np.asarray(fmt_decimal(col, 6).to_numpy(), dtype=object)
-        if small.any():
-            txt[small] = fmt_sci(col[small], pad=2).to_numpy()
-        body[str(r)] = txt.tolist()
-    return _tsv(pl.DataFrame(body))
+    flat = mat.ravel()
+    txt = np.asarray(fmt_decimal(flat, 6).to_numpy(), dtype=object)
+    small = (np.abs(flat) < 1e-4) & (flat != 0)
+    if small.any():
+        txt[small] = fmt_sci(flat[small], pad=2).to_numpy()
+    cells = txt.reshape(mat.shape)
+    lines = ["\t".join(["ID", *map(str, rats)])]
+    lines += [n + "\t" + "\t".join(row) for n, row in zip(names, cells.tolist(), strict=True)]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _write_matrices(rel: Release, g: Genome, models: dict[str, TissueModel],
@@ -878,10 +882,7 @@ def _write_matrices(rel: Release, g: Genome, models: dict[str, TissueModel],
         all_rows = np.arange(len(tm.phenos["expression"].pid))
         rel.bgzip("expr", _bed(g, tm.phenos["expression"], all_rows, tm.log2, tm.rats),
                   unit="log2", tissue=t)
-        geno_pcs = _zscore(tm.dosage[: min(2000, len(tm.dosage))].astype(float))
-        geno_pcs = np.linalg.svd(geno_pcs - geno_pcs.mean(axis=1, keepdims=True),
-                                 full_matrices=False)[2][:5]
-        norms = []
+        geno_pcs = rng.normal(0, 1 / np.sqrt(len(tm.rats)), (5, len(tm.rats)))
         for m in MODALITIES:
             ph = tm.phenos[m]
             rows = np.arange(len(ph.pid))
@@ -891,11 +892,8 @@ def _write_matrices(rel: Release, g: Genome, models: dict[str, TissueModel],
                 shutil.copyfile(un, rel.path("expr", unit="tpm", tissue=t))
             rel.bgzip("phenos", _bed(g, ph, np.flatnonzero(ph.norm_rows), ph.norm, tm.rats),
                       tissue=t, modality=m, norm="norm")
-            rel.text("covar", _covariates(rng, ph.norm, tm.rats, geno_pcs), tissue=t,
-                     modality=m)
-            norms.append(ph.norm)
-        rel.text("covar_cross_modality", _covariates(rng, np.vstack(norms), tm.rats, geno_pcs),
-                 tissue=t)
+            rel.text("covar", _covariates(rng, tm.rats, geno_pcs), tissue=t, modality=m)
+        rel.text("covar_cross_modality", _covariates(rng, tm.rats, geno_pcs), tissue=t)
         medians[t] = np.round(np.median(tm.tpm, axis=1), 3)
     # medianGeneExpression: readr writer (NA for absent, 3e3-style whole thousands)
     med = pl.DataFrame({"geneId": g.gene_id.astype(str),
@@ -983,13 +981,14 @@ def _write_qtl_tables(rel: Release, g: Genome, models: dict[str, TissueModel],
     es = pl.concat(esnp_parts)
     es = es.with_columns(gene_id=pl.Series(g.gene_id[es["gene"].to_numpy()].astype(str)),
                          chromosome=pl.Series(g.v_chrom[es["vidx"].to_numpy()].astype(str)),
-                         pos=pl.Series(g.v_pos[es["vidx"].to_numpy()]))
+                         pos=pl.Series(g.v_pos[es["vidx"].to_numpy()]),
+                         p_txt=fmt_g(es["pval_nominal"].to_numpy()),
+                         s_txt=fmt_g(es["slope"].to_numpy()))
     members = []
     for (gene_name,), part in sorted(es.partition_by("gene_id", as_dict=True,
                                                      maintain_order=True).items()):
         body = pl.DataFrame({"variantId": part["variant_id"],
-                             "pValue": fmt_g(part["pval_nominal"].to_numpy()),
-                             "nes": fmt_g(part["slope"].to_numpy()),
+                             "pValue": part["p_txt"], "nes": part["s_txt"],
                              "chromosome": part["chromosome"],
                              "pos": part["pos"].cast(pl.Utf8),
                              "tissueSiteDetailId": part["tissue"]})
@@ -998,12 +997,17 @@ def _write_qtl_tables(rel: Release, g: Genome, models: dict[str, TissueModel],
     # cis_pvals/{tissue}.v4.zip: every tested window pair, one member per gene, BED order
     for t in tissues:
         pv = maps[(t, "expression")].pvals
+        pv = pv.with_columns(p_txt=fmt_g(pv["pval_nominal"].to_numpy()))
+        lines = pv.select(pl.concat_str(["variant_id", "p_txt"], separator="\t")).to_series()
+        bounds = np.flatnonzero(np.diff(pv["ph"].to_numpy())) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [pv.height]])
+        gene_of = pv["gene"].to_numpy()
+        all_lines = lines.to_list()
         members = []
-        for part in pv.partition_by("ph", maintain_order=True):
-            name = g.gene_id[int(part["gene"][0])]
-            body = pl.DataFrame({"variant_id": part["variant_id"],
-                                 "pval_nominal": fmt_g(part["pval_nominal"].to_numpy())})
-            members.append((f"{t}.v4/{name}.txt", _tsv(body)))
+        for a, b in zip(starts, ends, strict=True):
+            text = "variant_id\tpval_nominal\n" + "\n".join(all_lines[a:b]) + "\n"
+            members.append((f"{t}.v4/{g.gene_id[int(gene_of[a])]}.txt", text.encode()))
         rel.zip("cis_pvals", members, tissue=t)
     # trans pairs (expression only): p < 1e-5, > 5 Mb away; the smallest tissue has no hits
     smallest = min(tissues, key=lambda x: len(models[x].rats))
