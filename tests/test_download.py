@@ -431,3 +431,35 @@ def test_cli_download(server, release, tmp_path):
     res = runner.invoke(app, [*args, "--kind", "genes"])
     assert res.exit_code == 1
     assert "unknown file kind(s) 'genes'" in res.output
+
+
+def test_stale_partial_that_breaks_the_gzip_restarts_once(server, release, tmp_path):
+    """A .part from another version of the file fails the check after resume: one fresh start."""
+    part = tmp_path / "v4" / (MEDIAN + ".part")
+    part.parent.mkdir(parents=True)
+    stale = gzip.compress(b"an older file\n" * 50, mtime=0)[:40]
+    part.write_bytes(stale)
+    report = _run(server, tmp_path, kinds=["median_expression"])
+    assert report.results[0].status == "downloaded", report.results[0].message
+    assert [r["range"] for r in server.requests(MEDIAN)] == [f"bytes={len(stale)}-", None]
+    _assert_tree(tmp_path, {MEDIAN: release[MEDIAN]})
+
+
+def test_synthetic_release_downloads_byte_identical(tiny_v4, tmp_path):
+    """Served from synth's tree, every registry file synth writes arrives intact and checked."""
+    files = {p.relative_to(tiny_v4).as_posix(): p.read_bytes()
+             for p in tiny_v4.rglob("*") if p.is_file()}
+    srv = ReleaseServer(files)
+    srv.thread.start()
+    try:
+        report = download_release(tmp_path, tissues=["BLA", "NAcc", "pVTA"], base_url=srv.url,
+                                  jobs=4, **FAST)
+    finally:
+        srv.httpd.shutdown()
+        srv.httpd.server_close()
+    got = report.with_status("downloaded")
+    assert len(got) > 100
+    for r in got:
+        assert (tmp_path / "v4" / r.path).read_bytes() == files[r.path]
+    # Whatever synth does not write is a 404, reported per file.
+    assert all("HTTP 404" in r.message and r.path not in files for r in report.failed)

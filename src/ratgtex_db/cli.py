@@ -313,6 +313,11 @@ def download(
             table.add_column(col, justify=justify, overflow="fold")
         for r in report.results:
             table.add_row(r.status, r.path, size(r.bytes), "" if r.failed else r.message)
+        todo = report.with_status("planned")
+        table.caption = (f"{len(todo)} file(s) to fetch, "
+                         f"{size(sum(r.bytes or 0 for r in todo))} bytes"
+                         + (" or more (some sizes unknown)" if any(r.bytes is None for r in todo)
+                            else ""))
     else:
         title = "verify" if verify else "download"
         table = Table(title=f"{title} {report.base_url}/{version} -> {report.root}")
