@@ -338,6 +338,7 @@ def test_check_file_containers(release, tmp_path):
     cases = {
         "ok.vcf.gz": release[VCF],
         "padded.gz": gzip.compress(b"x\n") + b"\0" * 8,
+        "dense.gz": gzip.compress(b"\0" * 5_000_000) + gzip.compress(b"y\n"),
         "ok.zip": release["eqtl/all_gene_esnps.v4.zip"],
         "ok.tsv": b"whatever",
     }

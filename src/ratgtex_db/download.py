@@ -345,7 +345,12 @@ class _GzipCheck:
                 if not data:
                     return
             self._open = True
-            self._d.decompress(data)
+            # Bounded output per call: a highly compressible member never fills memory.
+            while True:
+                out = self._d.decompress(data, CHUNK_SIZE)
+                if self._d.eof or (not self._d.unconsumed_tail and len(out) < CHUNK_SIZE):
+                    break
+                data = self._d.unconsumed_tail
             if not self._d.eof:
                 return
             self.members += 1
