@@ -1,0 +1,240 @@
+"""The synthetic release follows the format document: names, headers, types, invariants.
+
+Everything here reads the files with gzip / zipfile / pandas / cyvcf2 directly, never with our
+ingester, so the generator and the readers cannot agree on a mistake.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from ratgtex_db.registry import KINDS, KINDS_BY_NAME, MODALITIES, match
+from ratgtex_db.synth import MARKER, synthesize
+
+OPTIONAL = {"rats_html", "samples_html", "vcf_index", "phenotype_stats", "predictions"}
+
+
+def _read(path: Path, header: bool = True) -> pd.DataFrame:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return pd.read_csv(io.BytesIO(data), sep="\t", dtype=str, keep_default_na=False,
+                       header=0 if header else None)
+
+
+def _num(s: pd.Series, na: tuple[str, ...] = ("NA", "")) -> pd.Series:
+    return pd.to_numeric(s.where(~s.isin(na)), errors="raise")
+
+
+@pytest.fixture(scope="module")
+def v4(tiny_v4: Path) -> Path:
+    return tiny_v4
+
+
+def test_every_file_is_a_known_kind_and_every_kind_is_there(v4):
+    files = [p for p in v4.rglob("*") if p.is_file() and p.name != MARKER]
+    kinds = set()
+    for p in files:
+        m = match(p.name)
+        assert m is not None, f"{p} matches no release pattern"
+        assert str(p.relative_to(v4)) == m.kind.filename(**m.values), p
+        kinds.add(m.kind.name)
+    assert {k.name for k in KINDS} - OPTIONAL <= kinds
+    assert (v4 / MARKER).read_text().startswith("SYNTHETIC")
+
+
+def test_headers_and_column_types(v4, tiny_release):
+    rat_ids = {p.name.split(".")[1]: (p.read_text().split()) for p in (v4 / "rat_ids").iterdir()}
+    for p in sorted(v4.rglob("*")):
+        m = match(p.name) if p.is_file() else None
+        if m is None or m.kind.layout in ("skip", "vcf", "zip", "rat_ids", "fastq_map"):
+            continue
+        df = _read(p)
+        cols = [c.source for c in m.kind.columns]
+        if m.kind.layout == "long":
+            assert list(df.columns) == cols, p
+        elif m.kind.layout in ("bed", "covar"):
+            fixed = len(cols)
+            assert list(df.columns[:fixed]) == cols, p
+            assert list(df.columns[fixed:]) == rat_ids[m.values["tissue"]], p
+        for c in m.kind.columns:
+            if not pa.types.is_string(c.type):  # numeric and boolean columns must parse
+                if pa.types.is_boolean(c.type):
+                    assert set(df[c.source]) <= {"True", "False"}, (p, c.source)
+                else:
+                    _num(df[c.source])
+        if m.kind.layout in ("bed", "covar", "median"):
+            _num(df[df.columns[len(cols):]].stack())
+
+
+def test_number_dialects_present(v4):
+    """pandas %g (e-05), readr (e-5, NA) and R write.table text all occur."""
+    signif = gzip.decompress(next((v4 / "xqtl").glob("cis_qtl_signif.*.gz")).read_bytes())
+    assert b"e-05" in signif or b"e-06" in signif
+    top = (v4 / "eqtl" / "top_assoc.v4_rn8.tsv").read_text()
+    assert "e-5\t" in top or "e-6\t" in top or "e-7\t" in top
+    assert "\tNA" in top
+    assert "\t\t" in gzip.decompress(
+        next((v4 / "phenos").glob("phenos.*.splicing.unnorm.*")).read_bytes()).decode()
+
+
+def test_gene_flags_and_tissue_counts_match_the_tables(v4):
+    gene = _read(v4 / "gene.v4.tsv").set_index("geneId")
+    top = _read(v4 / "eqtl" / "top_assoc.v4_rn8.tsv")
+    ind = _read(v4 / "eqtl" / "eqtls_indep.v4_rn8.tsv")
+    info = _read(v4 / "tissue_info.v4.tsv").set_index("tissueSiteDetailId")
+    signif_genes = set()
+    for t in info.index:
+        norm = _read(v4 / "phenos" / f"phenos.{t}.expression.norm.v4_rn8.bed.gz")
+        assert set(gene.index[gene[f"expr_{t}"] == "True"]) == set(norm["phenotype_id"])
+        assert set(gene.index[gene[f"testedEqtl_{t}"] == "True"]) == set(
+            top.loc[top.tissue == t, "gene_id"])
+        assert set(gene.index[gene[f"eqtl_{t}"] == "True"]) == set(
+            ind.loc[ind.tissue == t, "gene_id"])
+        assert int(info.loc[t, "expressedGeneCount"]) == len(norm)
+        assert int(info.loc[t, "rnaSeqSampleCount"]) == norm.shape[1] - 4
+        n_e = int((_num(top.loc[top.tissue == t, "qval"]) < 0.05).sum())
+        assert info.loc[t, "eGeneCount"] == (str(n_e) if n_e else "NA")
+        s = _read(v4 / "xqtl" / f"cis_qtl_signif.{t}.expression.v4_rn8.txt.gz")
+        signif_genes |= set(s["phenotype_id"])
+    assert set(gene.index[gene["hasEqtl"] == "True"]) == signif_genes
+
+
+def test_tss_distance_is_strand_aware_and_pairs_are_below_threshold(v4):
+    gene = _read(v4 / "gene.v4.tsv").set_index("geneId")
+    top = _read(v4 / "eqtl" / "top_assoc.v4_rn8.tsv")
+    for p in (v4 / "xqtl").glob("cis_qtl_signif.*.gz"):
+        s = _read(p)
+        if s.empty:
+            continue
+        g = s["phenotype_id"].str.split("__").str[0]
+        pos = s["variant_id"].str.split(":").str[1].astype(int)
+        tss = gene.loc[g, "tss"].astype(int).to_numpy()
+        sign = np.where(gene.loc[g, "strand"].to_numpy() == "+", 1, -1)
+        assert (s["tss_distance"].astype(int).to_numpy() == (pos.to_numpy() - tss) * sign).all()
+        assert (_num(s["pval_nominal"]) < _num(s["pval_nominal_threshold"])).all(), p
+        tissue, modality = p.name.split(".")[1:3]
+        if modality == "expression":
+            thr = top[top.tissue == tissue].set_index("gene_id")["pval_nominal_threshold"]
+            assert np.allclose(_num(thr.loc[g]).to_numpy(),
+                               _num(s["pval_nominal_threshold"]).to_numpy(), rtol=1e-5)
+
+
+def test_median_tpm_and_tpm_copy(v4):
+    med = _read(v4 / "expr" / "medianGeneExpression.v4.tsv.gz").set_index("geneId")
+    for t in med.columns:
+        tpm_path = v4 / "expr" / f"expr.tpm.{t}.v4_rn8.bed.gz"
+        unnorm = v4 / "phenos" / f"phenos.{t}.expression.unnorm.v4_rn8.bed.gz"
+        assert tpm_path.read_bytes() == unnorm.read_bytes()
+        bed = _read(tpm_path).set_index("phenotype_id")
+        median = bed.iloc[:, 3:].apply(pd.to_numeric).median(axis=1).round(3)
+        assert np.allclose(_num(med.loc[median.index, t]), median, atol=1e-3)
+
+
+def test_rat_ids_bed_covariates_and_samples_agree(v4):
+    samples = _read(v4 / "ref" / "RatGTEx_samples.v4.tsv")
+    for p in (v4 / "rat_ids").iterdir():
+        t = p.name.split(".")[1]
+        ids = p.read_text().split()
+        for m in MODALITIES:
+            cov = _read(v4 / "covar" / f"covar.{t}.{m}.v4.tsv")
+            assert list(cov.columns[1:]) == ids
+            assert list(cov["ID"][:5]) == [f"geno_PC{i}" for i in range(1, 6)]
+        sub = samples[samples.tissue.str.startswith(t) | (samples.tissue == t)]
+        assert set(sub.rat_id) == set(ids)
+    # hex ids that a float parser would take for numbers, 15-digit ids, leading zeros
+    all_ids = [i for p in (v4 / "rat_ids").iterdir() for i in p.read_text().split()]
+    assert any(i[:4].isdigit() and i[4] == "E" and i[5:].isdigit() for i in all_ids)
+    assert any(len(i) == 15 and i.isdigit() for i in all_ids)
+    assert any(i.startswith("000") for i in all_ids)
+
+
+def test_fastq_map_mixes_single_and_paired_end(v4):
+    lines = (v4 / "fastq_map" / "fastq_map.NAcc.v4.txt").read_text().splitlines()
+    widths = {len(ln.split("\t")) for ln in lines}
+    assert widths == {2, 3}
+    assert all(ln.startswith("NAcc") for ln in lines)
+
+
+def test_zips_and_vcf_open_with_standard_tools(v4):
+    for p in list((v4 / "cis_pvals").glob("*.zip")) + [v4 / "eqtl" / "all_gene_esnps.v4.zip"]:
+        with zipfile.ZipFile(p) as zf:
+            assert zf.testzip() is None
+            names = zf.namelist()
+            assert names and all("/" in n and not n.endswith("/") for n in names)
+            first = zf.read(names[0]).decode().splitlines()[0]
+            assert first in ("variant_id\tpval_nominal",
+                             "variantId\tpValue\tnes\tchromosome\tpos\ttissueSiteDetailId")
+    from cyvcf2 import VCF
+
+    vcf_path = next((v4 / "geno").glob("*.vcf.gz"))
+    vcf = VCF(str(vcf_path))
+    n = 0
+    for rec in vcf:
+        assert rec.CHROM.startswith("chr") and rec.ID == f"{rec.CHROM}:{rec.POS}"
+        n += 1
+    assert n > 100
+    text = gzip.decompress(vcf_path.read_bytes()).decode()
+    assert "|" in text and "/" in text and "./." in text
+
+
+def test_lead_variant_dosage_shifts_expression(v4):
+    """For eGenes, the top variant's dosage correlates with normalized expression."""
+    from cyvcf2 import VCF
+
+    top = _read(v4 / "eqtl" / "top_assoc.v4_rn8.tsv")
+    vcf = VCF(str(next((v4 / "geno").glob("*.vcf.gz"))))
+    samples = vcf.samples
+    dos = {}
+    for rec in vcf:
+        gt = rec.genotype.array()[:, :2]
+        d = gt.sum(axis=1).astype(float)
+        d[(gt < 0).any(axis=1)] = np.nan
+        dos[rec.ID] = d
+    agree = total = 0
+    for t in top.tissue.unique():
+        bed = _read(v4 / "phenos" / f"phenos.{t}.expression.norm.v4_rn8.bed.gz").set_index(
+            "phenotype_id")
+        eg = top[(top.tissue == t) & (_num(top.qval) < 0.05)]
+        for _, r in eg.iterrows():
+            x = pd.Series(dos[r.variant_id], index=samples)[bed.columns[3:]].to_numpy()
+            y = bed.loc[r.gene_id].iloc[3:].astype(float).to_numpy()
+            ok = ~np.isnan(x)
+            if np.std(x[ok]) == 0:
+                continue
+            c = np.corrcoef(x[ok], y[ok])[0, 1]
+            total += 1
+            agree += np.sign(c) == np.sign(float(r.slope))
+    assert total > 10 and agree / total > 0.8
+
+
+def test_header_only_file_exists(v4):
+    sizes = [len(_read(p)) for p in (v4 / "xqtl").glob("trans_qtl_pairs.*.gz")]
+    assert 0 in sizes and max(sizes) > 0
+
+
+def test_same_seed_same_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    synthesize(a, scale="tiny", seed=3)
+    synthesize(b, scale="tiny", seed=3)
+    fa = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    fb = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert fa == fb
+    for rel in fa:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_unknown_scale_is_refused(tmp_path):
+    from ratgtex_db.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown scale"):
+        synthesize(tmp_path, scale="huge")
+    assert KINDS_BY_NAME["vcf"].tables
