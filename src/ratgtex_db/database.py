@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ratgtex_db import catalog
+from ratgtex_db import catalog, queries
 from ratgtex_db.errors import ConfigError, QueryError
 from ratgtex_db.manifest import sha256_file
 from ratgtex_db.paths import lake_dir, resolve_db_dir
@@ -147,6 +147,232 @@ class Database:
     def arrow(self, query: str, params: Any = None) -> pa.Table:
         """Run a read-only query and return an Arrow table."""
         return self.sql(query, params).to_arrow()
+
+    # -- canned queries: sql/queries/<name>.sql, the CLI command of the same name ----------
+    # Each method resolves its inputs (gene names, tissues, variant ids, regions) and runs one
+    # query with bound parameters; a list of a thousand genes is still one query.
+    # ``limit`` caps the rows inside DuckDB (the CLI's --limit).
+
+    def _query(self, name: str, params: dict[str, Any], limit: int | None = None) -> Result:
+        return _result(queries.execute(self._con, name, params, limit))
+
+    @queries.documented("tissues")
+    def tissues(self, tissue: str | list[str] | None = None, *, version: str | None = None,
+                limit: int | None = None) -> Result:
+        """Per tissue: samples, expressed genes, eGenes, independent eQTLs, xQTL genes.
+
+        Parameters
+        ----------
+        tissue : tissue id(s) to keep; default all.
+        version : release version; default the database's (newest ingested).
+        limit : at most this many rows.
+        """
+        v = self.resolve_version(version)
+        return self._query("tissues", {"version": v,
+                                       "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+
+    @queries.documented("gene")
+    def gene(self, gene: str | list[str], tissue: str | list[str] | None = None, *,
+             version: str | None = None, limit: int | None = None) -> Result:
+        """Annotation and per-tissue status of genes: one row per gene and tissue.
+
+        Parameters
+        ----------
+        gene : gene id(s) or symbol(s), matched exactly, else case-insensitively.
+        tissue : tissue id(s) to keep; default all.
+
+        Raises
+        ------
+        UnknownGene : a gene matches nothing (with suggestions).
+        """
+        v = self.resolve_version(version)
+        genes = queries.resolve_genes(self, gene, v)
+        if not genes:
+            raise QueryError("give at least one gene")
+        return self._query("gene", {"version": v, "gene_ids": [g.gene_id for g in genes],
+                                    "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+
+    @queries.documented("eqtls")
+    def eqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
+              region: str | None = None, tissue: str | list[str] | None = None, *,
+              version: str | None = None, limit: int | None = None) -> Result:
+        """Independent cis-eQTLs (eqtls_indep rows); filters combine with AND.
+
+        Parameters
+        ----------
+        gene : gene id(s)/symbol(s); variant : variant id(s) ``chrN:pos``;
+        region : ``chrN:start-end`` (1-based, inclusive; the QTL's variant lies inside);
+        tissue : tissue id(s). Each defaults to no filter.
+        """
+        v = self.resolve_version(version)
+        return self._query("eqtls", queries.filters(self, v, gene=gene, variant=variant,
+                                                    region=region, tissue=tissue), limit)
+
+    @queries.documented("xqtls")
+    def xqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
+              region: str | None = None, tissue: str | list[str] | None = None,
+              modality: str | list[str] | None = None, cross_modality: bool = False, *,
+              version: str | None = None, limit: int | None = None) -> Result:
+        """Independent cis-xQTLs (xqtls_indep rows, or the cross-modality table).
+
+        Parameters
+        ----------
+        gene, variant, region, tissue : as in :meth:`eqtls`.
+        modality : modality name(s); default all.
+        cross_modality : read xqtls_indep_cross_modality instead of xqtls_indep.
+        """
+        v = self.resolve_version(version)
+        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
+                                 tissue=tissue)
+        params.update(modalities=queries.resolve_modalities(modality),
+                      cross_modality=bool(cross_modality))
+        return self._query("xqtls", params, limit)
+
+    @queries.documented("assoc")
+    def assoc(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
+              region: str | None = None, tissue: str | list[str] | None = None,
+              modality: str | list[str] | None = None, *, version: str | None = None,
+              limit: int | None = None) -> Result:
+        """All significant cis pairs (cis_qtl_signif) of genes, variants or a region.
+
+        Parameters
+        ----------
+        gene, variant, region, tissue : as in :meth:`eqtls`; one of gene, variant, region is
+            required.
+        modality : modality name(s); default all.
+
+        Raises
+        ------
+        QueryError : no gene, variant or region given.
+        """
+        if gene is None and variant is None and region is None:
+            raise QueryError("assoc needs a gene, a variant or a region")
+        v = self.resolve_version(version)
+        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
+                                 tissue=tissue)
+        params["modalities"] = queries.resolve_modalities(modality)
+        return self._query("assoc", params, limit)
+
+    @queries.documented("expression")
+    def expression(self, gene: str | list[str], tissue: str | list[str] | None = None,
+                   unit: str = "tpm", samples: bool = False, *, version: str | None = None,
+                   limit: int | None = None) -> Result:
+        """Expression of genes per tissue (distribution) or per rat (``samples=True``).
+
+        Parameters
+        ----------
+        gene : gene id(s)/symbol(s).
+        tissue : tissue id(s); default all.
+        unit : ``tpm`` or ``log2``.
+        samples : one row per rat (SQL ``expression_samples``) instead of the distribution.
+        """
+        if unit not in queries.UNITS:
+            raise QueryError(f"unknown unit {unit!r}; choose {' or '.join(queries.UNITS)}")
+        v = self.resolve_version(version)
+        genes = queries.resolve_genes(self, gene, v)
+        if not genes:
+            raise QueryError("give at least one gene")
+        return self._query("expression_samples" if samples else "expression",
+                           {"version": v, "unit": unit, "gene_ids": [g.gene_id for g in genes],
+                            "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+
+    @queries.documented("top_expressed")
+    def top_expressed(self, tissue: str, n: int = 50, exclude_mt: bool = False, *,
+                      version: str | None = None, limit: int | None = None) -> Result:
+        """The ``n`` genes of highest median TPM in a tissue.
+
+        Parameters
+        ----------
+        tissue : tissue id.
+        n : number of genes.
+        exclude_mt : leave out chrM genes.
+        """
+        v = self.resolve_version(version)
+        t = queries.resolve_tissue(self, tissue, v)
+        return self._query("top_expressed", {"version": v, "tissue": t, "n": int(n),
+                                             "exclude_mt": bool(exclude_mt)}, limit)
+
+    @queries.documented("sharing")
+    def sharing(self, modality: str = "expression", tissue: str | list[str] | None = None, *,
+                version: str | None = None, limit: int | None = None) -> Result:
+        """eGene sharing for each ordered pair of tissues of one modality.
+
+        Parameters
+        ----------
+        modality : modality name (default expression).
+        tissue : tissue id(s) to compare; default all.
+        """
+        v = self.resolve_version(version)
+        m = queries.resolve_modality(modality)
+        return self._query("sharing", {"version": v, "modality": m,
+                                       "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+
+    @queries.documented("specific")
+    def specific(self, tissue: str, modality: str = "expression", *, version: str | None = None,
+                 limit: int | None = None) -> Result:
+        """eGenes of a tissue that are not significant in any other tissue where tested.
+
+        Parameters
+        ----------
+        tissue : tissue id.
+        modality : modality name (default expression).
+        """
+        v = self.resolve_version(version)
+        t = queries.resolve_tissue(self, tissue, v)
+        m = queries.resolve_modality(modality)
+        return self._query("specific", {"version": v, "tissue": t, "modality": m}, limit)
+
+    @queries.documented("trans")
+    def trans(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
+              tissue: str | list[str] | None = None, max_pval: float | None = None,
+              region: str | None = None, *, version: str | None = None,
+              limit: int | None = None) -> Result:
+        """Trans pairs (trans_qtl_pairs); filters combine with AND.
+
+        Parameters
+        ----------
+        gene, variant, tissue : as in :meth:`eqtls`.
+        max_pval : keep pairs with pval <= this.
+        region : the pair's variant lies in ``chrN:start-end``.
+        """
+        v = self.resolve_version(version)
+        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
+                                 tissue=tissue, gene_window=False)
+        params["max_pval"] = None if max_pval is None else float(max_pval)
+        return self._query("trans", params, limit)
+
+    @queries.documented("variant")
+    def variant(self, variant: str | list[str], *, version: str | None = None,
+                limit: int | None = None) -> Result:
+        """Alleles and every association of variants, one long frame with a ``source`` column.
+
+        Parameters
+        ----------
+        variant : variant id(s) ``chrN:pos`` (``N:pos`` accepted).
+        """
+        v = self.resolve_version(version)
+        variants = queries.parse_variants(variant)
+        if not variants:
+            raise QueryError("give at least one variant id (chrN:pos)")
+        params = {"version": v, "variant_ids": [x for x, _, _ in variants],
+                  **queries.locus_of_variants(variants).params()}
+        return self._query("variant", params, limit)
+
+    @queries.documented("region")
+    def region(self, region: str, tissue: str | list[str] | None = None, *,
+               version: str | None = None, limit: int | None = None) -> Result:
+        """Genes overlapping a region and independent QTLs whose variant lies inside it.
+
+        Parameters
+        ----------
+        region : ``chrN:start-end`` (1-based, inclusive) or a whole chromosome ``chrN``.
+        tissue : tissue id(s) for the QTL rows; default all.
+        """
+        v = self.resolve_version(version)
+        r = queries.parse_region(region)
+        return self._query("region", {"version": v, "chrom": r.chrom, "start": r.start,
+                                      "end": r.end,
+                                      "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
 
     # -- housekeeping -----------------------------------------------------------------------
 
