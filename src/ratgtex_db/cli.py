@@ -117,7 +117,16 @@ def emit(frame, fmt: str | None, output: Path | None, limit: int | None = None,
 
 @app.command()
 def ingest(
-    sources: Annotated[list[Path], typer.Argument(help="Release files or folders (any layout).")],
+    sources: Annotated[list[str] | None, typer.Argument(
+        help="Release files or folders (any layout), or a server URL (e.g. "
+             "https://ratgtex.org/data) to download from first.", show_default=False)] = None,
+    download: Annotated[bool, typer.Option(
+        "--download", help="Download the release from ratgtex.org (or the URL given) into "
+        "<db>/downloads first, then ingest it.")] = False,
+    version: Annotated[str, typer.Option("--version", help="Release version to download.")
+                       ] = "v4",
+    tissue: Annotated[list[str] | None, typer.Option(
+        "--tissue", help="With --download: only these tissues' per-tissue files.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files converted in parallel.")] = 1,
     force: Annotated[bool, typer.Option(help="Re-ingest files even if unchanged.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be done.")
@@ -131,18 +140,48 @@ def ingest(
     ingest; the exit status is then 1.
 
     Example: ratgtex-db --db ~/ratgtex ingest ~/Downloads/ratgtex/data/v4
+
+    Example (download, then ingest): ratgtex-db --db ~/ratgtex ingest --download --tissue BLA
     """
     from ratgtex_db.ingest import ingest as run_ingest
     from ratgtex_db.progress import IngestProgress, print_summary
 
+    paths = [s for s in sources or [] if "://" not in s]
+    urls = [s for s in sources or [] if "://" in s]
+    if download and not urls:
+        from ratgtex_db.download import DEFAULT_BASE_URL
+
+        urls = [DEFAULT_BASE_URL]
+    if not paths and not urls:
+        typer.echo("Error: give release files/folders, a URL, or --download", err=True)
+        raise typer.Exit(2)
+    download_failed = False
+    for url in urls:
+        from ratgtex_db.download import DownloadProgress, download_release
+
+        dest = state.db / "downloads"
+        try:
+            with DownloadProgress(enabled=not quiet and not dry_run) as dprog:
+                drep = download_release(dest, version=version, tissues=_split(tissue),
+                                        base_url=url, jobs=max(jobs, 4), dry_run=dry_run,
+                                        progress=dprog)
+        except RatgtexError as err:
+            raise fail(err) from err
+        for r in drep.failed:
+            typer.echo(f"download failed: {r.message}", err=True)
+        download_failed |= bool(drep.failed)
+        paths.append(str(drep.root))
+    if dry_run and urls:
+        typer.echo(f"dry run: would download into {state.db / 'downloads'} and ingest it")
+        return
     try:
         with IngestProgress(enabled=not quiet and not dry_run) as progress:
-            report = run_ingest(sources, state.db, force=force, jobs=jobs, dry_run=dry_run,
+            report = run_ingest(paths, state.db, force=force, jobs=jobs, dry_run=dry_run,
                                 progress=progress)
     except RatgtexError as err:
         raise fail(err) from err
     print_summary(report)
-    if report.failed:
+    if report.failed or download_failed:
         raise typer.Exit(1)
 
 
