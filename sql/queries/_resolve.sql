@@ -19,7 +19,8 @@ exact AS (
     SELECT q.query, 'exact' AS match, k.* FROM q JOIN known AS k ON k.gene_id = q.query
 ),
 nocase AS (
-    SELECT q.query, 'nocase' AS match, k.* FROM q JOIN known AS k ON lower(k.gene_id) = lower(q.query)
+    SELECT q.query, 'nocase' AS match, k.*
+    FROM q JOIN known AS k ON lower(k.gene_id) = lower(q.query)
     WHERE q.query NOT IN (SELECT query FROM exact)
 ),
 unmatched AS (

@@ -1,4 +1,6 @@
 -- name: assoc
+-- All significant cis pairs of genes, variants or a region, across tissues and modalities.
+--
 -- All significant cis pairs: rows of cis_qtl_signif (every variant with nominal p below its
 -- phenotype's threshold, for phenotypes of genes with q <= 0.05), for genes, variants or a
 -- region, across tissues and modalities. Filters combine with AND. A gene lookup also bounds

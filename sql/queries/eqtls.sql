@@ -1,4 +1,6 @@
 -- name: eqtls
+-- Independent cis-eQTLs, by gene, variant, region and tissue.
+--
 -- Independent cis-eQTLs: rows of eqtls_indep, the conditionally independent signals of each
 -- eGene (rank 1 = strongest), optionally filtered by gene, variant, region and tissue. Filters
 -- combine with AND; a region selects QTLs whose variant lies inside it (1-based, inclusive).

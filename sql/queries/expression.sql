@@ -1,4 +1,6 @@
 -- name: expression
+-- Distribution of genes' expression (TPM or log2) per tissue.
+--
 -- Expression of genes per tissue: n (rats with a value), min, q1, median, mean, q3, max of the
 -- gene's TPM (expression view, unit 'tpm': sum of kallisto transcript TPMs) or log2 expression
 -- (unit 'log2': log2(est_counts + 1)). Quartiles interpolate linearly (quantile_cont).
@@ -26,6 +28,8 @@ GROUP BY gene_id, tissue, unit
 ORDER BY gene_id, tissue
 
 -- name: expression_samples
+-- Genes' expression (TPM or log2) of every rat.
+--
 -- Expression of genes per rat: the value of every rat of each tissue, TPM (unit 'tpm') or
 -- log2 expression (unit 'log2'); a missing value is NULL.
 --

@@ -1,4 +1,6 @@
 -- name: gene
+-- Gene annotation and per-tissue status, median TPM, lead eQTL, xQTL counts.
+--
 -- Genes across tissues: the annotation (genes view) repeated on one row per gene and tissue,
 -- with expressed (gene is a row of the tissue's normalized expression phenotypes: the gene
 -- table's expr flag, NULL if the gene table is not ingested), tested (gene has a top_assoc

@@ -1,4 +1,6 @@
 -- name: region
+-- Genes and independent QTLs in a region.
+--
 -- What lies in a region (1-based, inclusive), as one long frame with a source column: 'gene'
 -- (genes whose body start..end overlaps the region), 'eqtl' (independent cis-eQTLs whose
 -- variant lies inside, eqtls_indep) and 'xqtl' (independent cis-xQTLs whose variant lies

@@ -1,4 +1,6 @@
 -- name: sharing
+-- eGene sharing between tissues: overlap, Jaccard, lead variants, slope signs.
+--
 -- eGene sharing between tissues, for each ordered pair of distinct tissues (tissue1, tissue2)
 -- of one modality. Per (tissue, gene) the top association is taken from top_assoc for
 -- expression and from xqtl_top_assoc for the other modalities; an eGene has qval < 0.05.

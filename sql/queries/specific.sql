@@ -1,4 +1,6 @@
 -- name: specific
+-- eGenes significant in one tissue only, among the tissues where tested.
+--
 -- Tissue-specific eGenes of one modality: genes with qval < 0.05 in the tissue, tested in at
 -- least one other tissue, and with qval >= 0.05 (or no q-value) in every other tissue where
 -- they were tested. The top association comes from top_assoc for expression and from

@@ -1,4 +1,6 @@
 -- name: tissues
+-- Per tissue: samples, expressed genes, eGenes, independent eQTLs, xQTL genes.
+--
 -- Per tissue: samples = rat ids of the tissue (rat_ids); expressed_genes = genes of the
 -- normalized expression phenotypes (phenotypes, modality 'expression', normalized); egenes =
 -- genes with top_assoc qval < 0.05; indep_eqtls = rows of eqtls_indep; xqtl_<modality> =

@@ -1,4 +1,6 @@
 -- name: top_expressed
+-- The genes of highest median TPM in a tissue.
+--
 -- The n genes of highest median TPM in a tissue (median_expression, i.e. the release's
 -- medianGeneExpression table; the topExpressedGene table when the median table is not
 -- ingested), ranked by median TPM descending then gene_id. mt_gene: the gene lies on chrM;

@@ -1,4 +1,6 @@
 -- name: trans
+-- Trans-eQTL pairs, by gene, variant, region, tissue and p-value.
+--
 -- Trans pairs: rows of trans_qtl_pairs (genome-wide variant x normalized-expression scan, pairs
 -- with p < 1e-5 and more than 5 Mb from the gene's TSS; no significance test beyond that),
 -- filtered by gene, variant, region, tissue and maximum p-value; filters combine with AND. A

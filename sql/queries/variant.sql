@@ -1,4 +1,6 @@
 -- name: variant
+-- Alleles and every association of variants across tissues and modalities.
+--
 -- Everything about variants, as one long frame with a source column: 'variant' (one row per
 -- variant: its alleles, from the genotype table (variants view) when ingested, else from the
 -- QTL tables' ref/alt), 'eqtl' (independent cis-eQTLs it leads, eqtls_indep), 'xqtl'

@@ -1,4 +1,6 @@
 -- name: xqtls
+-- Independent cis-xQTLs of all modalities, by gene, variant, region, tissue, modality.
+--
 -- Independent cis-xQTLs: rows of xqtls_indep (one table per modality: expression, isoforms,
 -- splicing, alt_TSS, alt_polyA, stability; rank 1 = strongest signal of the gene), or with
 -- cross-modality the rows of xqtls_indep_cross_modality (signals conditioned across all

@@ -376,6 +376,231 @@ def download(
         raise typer.Exit(1)
 
 
+# -- canned queries ---------------------------------------------------------------------------
+# Each command parses its options, calls the Database method of the same name (sql/queries/
+# <name>.sql; hyphens only here) and renders through ``emit``. The help text is the SQL
+# file's header, so the definitions are written once.
+
+GeneOpt = Annotated[
+    list[str] | None,
+    typer.Option("--gene", help="Gene id or symbol, any case (repeat or comma list; '-' reads "
+                 "ids from stdin).", metavar="GENE", show_default=False),
+]
+VariantOpt = Annotated[
+    list[str] | None,
+    typer.Option("--variant", help="Variant id chrN:pos (repeat or comma list; '-' reads "
+                 "stdin).", metavar="VARIANT", show_default=False),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="Region chrN:start-end, 1-based inclusive.",
+                 metavar="REGION", show_default=False),
+]
+TissueOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tissue", help="Tissue id (repeat or comma list); default all.",
+                 metavar="TISSUE", show_default=False),
+]
+ModalitiesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--modality", help="expression, isoforms, splicing, alt_TSS, alt_polyA or "
+                 "stability (repeat or comma list); default all.", metavar="MODALITY",
+                 show_default=False),
+]
+ModalityOpt = Annotated[
+    str, typer.Option("--modality", help="expression, isoforms, splicing, alt_TSS, alt_polyA "
+                      "or stability.")
+]
+
+
+def _query_help(name: str, example: str) -> str:
+    from ratgtex_db.queries import help_text
+
+    return help_text(name, example)
+
+
+def _values(values: list[str] | None) -> list[str] | None:
+    """Like ``_split``, and a '-' is replaced by the ids read from stdin (whitespace/commas)."""
+    import re
+
+    items = _split(values)
+    if items and "-" in items:
+        read = [x for x in re.split(r"[\s,]+", sys.stdin.read()) if x]
+        items = [x for v in items for x in (read if v == "-" else [v])]
+    return items
+
+
+class _Querying:
+    """``with _Querying(version) as db``: the db of ``--db``; library errors exit 1."""
+
+    def __init__(self, version: str | None) -> None:
+        self.db = open_db(version)
+
+    def __enter__(self):
+        return self.db
+
+    def __exit__(self, kind, err, tb) -> None:
+        self.db.close()
+        if isinstance(err, RatgtexError):
+            raise fail(err) from err
+
+
+@app.command("tissues", help=_query_help("tissues", "ratgtex-db tissues --format csv"))
+def cmd_tissues(tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
+                output: OutputOpt = None, limit: LimitOpt = None) -> None:
+    with _Querying(version) as db:
+        frame = db.tissues(_split(tissue), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("gene", help=_query_help("gene", "ratgtex-db gene Grin2b cd300lf --tissue BLA"))
+def cmd_gene(
+    genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols, any case ('-' reads "
+                                               "stdin).", metavar="GENE...")],
+    tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.gene(_values(genes), _split(tissue), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("eqtls", help=_query_help("eqtls", "ratgtex-db eqtls --gene Grin2b,Cd300lf "
+                                       "--tissue BLA"))
+def cmd_eqtls(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
+              tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
+              output: OutputOpt = None, limit: LimitOpt = None) -> None:
+    with _Querying(version) as db:
+        frame = db.eqtls(_values(gene), _values(variant), region, _split(tissue),
+                         version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("xqtls", help=_query_help("xqtls", "ratgtex-db xqtls --gene Grin2b --modality "
+                                       "splicing,isoforms"))
+def cmd_xqtls(
+    gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
+    tissue: TissueOpt = None, modality: ModalitiesOpt = None,
+    cross_modality: Annotated[bool, typer.Option(
+        "--cross-modality", help="Signals conditioned across modalities "
+        "(xqtls_indep_cross_modality).")] = False,
+    version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.xqtls(_values(gene), _values(variant), region, _split(tissue),
+                         _split(modality), cross_modality, version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("assoc", help=_query_help("assoc", "ratgtex-db assoc --gene Grin2b --tissue BLA "
+                                       "--modality expression"))
+def cmd_assoc(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
+              tissue: TissueOpt = None, modality: ModalitiesOpt = None,
+              version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+              limit: LimitOpt = None) -> None:
+    if not gene and not variant and region is None:
+        typer.echo("Error: give --gene, --variant or --region", err=True)
+        raise typer.Exit(2)
+    with _Querying(version) as db:
+        frame = db.assoc(_values(gene), _values(variant), region, _split(tissue),
+                         _split(modality), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("expression", help=_query_help(
+    "expression", "ratgtex-db expression Grin2b --tissue BLA,NAcc --unit log2") + (
+    "\n\nWith --samples: one row per rat (gene_id, tissue, unit, rat_id, value)."))
+def cmd_expression(
+    genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols ('-' reads stdin).",
+                                               metavar="GENE...")],
+    tissue: TissueOpt = None,
+    unit: Annotated[str, typer.Option("--unit", help="tpm or log2.")] = "tpm",
+    samples: Annotated[bool, typer.Option("--samples", help="One row per rat instead of the "
+                                          "distribution.")] = False,
+    version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.expression(_values(genes), _split(tissue), unit, samples, version=version,
+                              limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("top-expressed", help=_query_help("top_expressed", "ratgtex-db top-expressed BLA "
+                                               "--n 20 --exclude-mt"))
+def cmd_top_expressed(
+    tissue: Annotated[str, typer.Argument(help="Tissue id.")],
+    n: Annotated[int, typer.Option("--n", "-n", help="Number of genes.")] = 50,
+    exclude_mt: Annotated[bool, typer.Option("--exclude-mt", help="Leave out chrM genes.")
+                          ] = False,
+    version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.top_expressed(tissue, n, exclude_mt, version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("sharing", help=_query_help("sharing", "ratgtex-db sharing --modality splicing"))
+def cmd_sharing(modality: ModalityOpt = "expression", tissue: TissueOpt = None,
+                version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+                limit: LimitOpt = None) -> None:
+    with _Querying(version) as db:
+        frame = db.sharing(modality, _split(tissue), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("specific", help=_query_help("specific", "ratgtex-db specific BLA"))
+def cmd_specific(tissue: Annotated[str, typer.Argument(help="Tissue id.")],
+                 modality: ModalityOpt = "expression", version: VersionOpt = None,
+                 fmt: FormatOpt = None, output: OutputOpt = None,
+                 limit: LimitOpt = None) -> None:
+    with _Querying(version) as db:
+        frame = db.specific(tissue, modality, version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("trans", help=_query_help("trans", "ratgtex-db trans --gene Grin2b --max-pval "
+                                       "1e-8"))
+def cmd_trans(
+    gene: GeneOpt = None, variant: VariantOpt = None, tissue: TissueOpt = None,
+    max_pval: Annotated[float | None, typer.Option("--max-pval", help="Keep pairs with pval "
+                                                   "<= P.", show_default=False)] = None,
+    region: RegionOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.trans(_values(gene), _values(variant), _split(tissue), max_pval, region,
+                         version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("variant", help=_query_help("variant", "ratgtex-db variant chr1:793394 "
+                                         "chr10:100826333"))
+def cmd_variant(
+    variants: Annotated[list[str], typer.Argument(help="Variant ids chrN:pos ('-' reads "
+                                                  "stdin).", metavar="VARIANT...")],
+    version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.variant(_values(variants), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
+@app.command("region", help=_query_help("region", "ratgtex-db region chr1:1000000-2000000"))
+def cmd_region(
+    region: Annotated[str, typer.Argument(help="chrN:start-end, 1-based inclusive.",
+                                          metavar="REGION")],
+    tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        frame = db.region(region, _split(tissue), version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
 def _split(values: list[str] | None) -> list[str] | None:
     """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
     if not values:

@@ -225,7 +225,9 @@ def help_text(name: str, example: str) -> str:
         summary = get(name).summary
     except QueryError as err:
         summary = f"(documentation unavailable: {err})"
-    return f"{summary}\n\nExample: {example}"
+    # One line per paragraph: the help renderer wraps to the terminal itself.
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", summary) if p.strip()]
+    return "\n\n".join([*paragraphs, f"Example: {example}"])
 
 
 # -- input handling shared by the queries ---------------------------------------------------
