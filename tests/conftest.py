@@ -21,3 +21,14 @@ def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_v4(tiny_release: Path) -> Path:
     """The ``data/v4`` folder of the tiny release."""
     return tiny_release / "data" / "v4"
+
+
+@pytest.fixture(scope="session")
+def tiny_db(tiny_v4: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database directory ingested once from the tiny release (read-only use only)."""
+    from ratgtex_db.ingest import ingest
+
+    out = tmp_path_factory.mktemp("tiny_db")
+    report = ingest([tiny_v4], out)
+    assert not report.failed, [r.message for r in report.failed]
+    return out

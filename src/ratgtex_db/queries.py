@@ -195,12 +195,23 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
             rel = rel.limit(max(int(limit), 0))
         table = _fetch_arrow(rel)
     except duckdb.Error as err:
-        # DuckDB counts lines from the start of the query text; point at the file's line.
-        m = re.search(r"LINE (\d+):", str(err))
-        line = q.body_line + int(m.group(1)) - 1 if m else q.line
-        raise QueryError(f"{q.path}:{line}: query {name!r} failed: {type(err).__name__}: "
-                         f"{err}") from err
+        raise QueryError(f"{q.path}:{_error_line(q, str(err))}: query {name!r} failed: "
+                         f"{type(err).__name__}: {err}") from err
     return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def _error_line(q: Query, message: str) -> int:
+    """The file line a DuckDB error is about: its ``LINE n`` (counted from the start of the
+    query text), else the first line naming a quoted identifier of the message (binder
+    errors carry no position), else the ``-- name:`` line."""
+    m = re.search(r"LINE (\d+):", message)
+    if m:
+        return q.body_line + int(m.group(1)) - 1
+    for ident in re.findall(r'"([^"\n]+)"', message):
+        for k, line in enumerate(q.sql.splitlines()):
+            if re.search(rf"(?<![\w$]){re.escape(ident)}(?!\w)", _strip_sql_noise(line)):
+                return q.body_line + k
+    return q.line
 
 
 def documented(name: str):
