@@ -201,6 +201,10 @@ def test_eqtls_filters(db, src):
     assert_rows(db.eqtls(gene=exp.gene_id.iloc[0], region=f"{chrom}:{lo}-{hi}"), exp2,
                 ["tissue", "rank"])
     assert db.eqtls().height == len(src.indep)
+    # disjoint filters (gene on one chromosome, region on another) give no rows, no error
+    gene_chrom = src.genes.set_index("geneId").chromosome[gene]
+    other_chrom = next(c for c in src.genes.chromosome if c not in (gene_chrom, "chrM"))
+    assert db.eqtls(gene=gene, region=f"{other_chrom}:1-1000").height == 0
 
 
 def test_xqtls_modalities_and_cross_modality(db, src):
