@@ -415,6 +415,7 @@ class TissueModel:
     phenos: dict[str, Pheno]
     tpm: np.ndarray  # (n_genes, n_rats)
     log2: np.ndarray
+    stats: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # af, ma_samples, ma_count
 
 
 def make_tissue(rng: np.random.Generator, g: Genome, geno: np.ndarray, rat_index: dict[str, int],
@@ -467,7 +468,8 @@ def make_tissue(rng: np.random.Generator, g: Genome, geno: np.ndarray, rat_index
             keep = np.mean(np.isnan(un), axis=1) < 0.5
         src = np.log1p(un[keep]) if m == "expression" else un[keep]
         phenos[m] = Pheno(pid, gi, un, keep, np.round(_zscore(src), 6))
-    return TissueModel(tissue, rats, dosage, expressed, lead, effect, phenos, tpm, log2)
+    return TissueModel(tissue, rats, dosage, expressed, lead, effect, phenos, tpm, log2,
+                       _variant_stats(dosage))
 
 
 @dataclass
@@ -480,10 +482,10 @@ class Mapping:
     pvals: pl.DataFrame | None  # expression: every window pair (cis_pvals)
 
 
-def _variant_stats(dosage: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, ...]:
-    d = dosage[idx].astype(float)
-    called = d >= 0
-    d[~called] = 0
+def _variant_stats(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ALT frequency, minor-allele samples and minor-allele count of every variant."""
+    called = dosage >= 0
+    d = np.where(called, dosage, 0).astype(np.int32)
     alt = d.sum(axis=1)
     n = called.sum(axis=1)
     af = np.where(n > 0, alt / (2 * np.maximum(n, 1)), 0.0)
@@ -533,7 +535,7 @@ def map_modality(rng: np.random.Generator, g: Genome, tm: TissueModel, modality:
     # non-eGenes: their minimum is at the "lead" (strongest) variant chosen at random
     pval = 10.0 ** logp
     pval = np.clip(pval, 1e-300, 1.0)
-    af, ma_samples, ma_count = _variant_stats(tm.dosage, vidx)
+    af, ma_samples, ma_count = (a[vidx] for a in tm.stats)
     sign = np.sign(tm.effect[gi][ph_of])
     sign[sign == 0] = 1
     z = np.sqrt(np.maximum(-2 * np.log(pval), 1e-6))
@@ -734,17 +736,32 @@ def synthesize(out: str | os.PathLike[str], scale: str = "small", seed: int = 1,
     causal = np.where(has_win & np.isin(g.chrom, AUTOSOMES),
                       g.lo + ((g.hi - g.lo) * rng.uniform(0.3, 0.7, len(g.lo))).astype(int), -1)
     tissue_order = sorted(sc.tissues)  # Python sorted(): code-point order, pVTA last
+    smallest = min(tissue_order, key=lambda x: len(cohort.tissue_rats[x]))
     models: dict[str, TissueModel] = {}
     maps: dict[tuple[str, str], Mapping] = {}
+    medians: dict[str, np.ndarray] = {}
+    # One tissue at a time: its matrices and pair files are written, then dropped, so memory
+    # holds one tissue's matrices plus the small aggregated tables.
     for t in tissue_order:
         tm = make_tissue(rng, g, geno, rat_index, t, cohort.tissue_rats[t], causal, sc)
-        models[t] = tm
+        medians[t] = _write_tissue_matrices(rel, g, tm, rng)
         for m in MODALITIES:
-            maps[(t, m)] = map_modality(rng, g, tm, m, sc)
+            mp = map_modality(rng, g, tm, m, sc)
+            _write_signif(rel, t, m, mp)
+            if m == "expression":
+                _write_cis_pvals(rel, g, t, mp)
+            maps[(t, m)] = Mapping(mp.top, mp.indep, mp.signif if m == "expression" else
+                                   mp.signif.head(0), None)
+        _write_trans(rel, g, tm, t == smallest, rng)
+        expr = tm.phenos["expression"]
+        tm.phenos = {"expression": Pheno(expr.pid, expr.gene, np.empty((0, 0)), expr.norm_rows,
+                                         np.empty((0, 0)))}
+        tm.dosage = tm.tpm = tm.log2 = np.empty((0, 0))
+        models[t] = tm
 
     _write_reference(rel, g, cohort, models, maps, tissue_order, sc)
-    _write_matrices(rel, g, models, tissue_order, rng)
-    _write_qtl_tables(rel, g, models, maps, tissue_order, rng)
+    _write_medians(rel, g, medians, tissue_order)
+    _write_qtl_tables(rel, g, maps, tissue_order, rng)
     rel.bgzip("vcf", _vcf(g, geno, rats, rng), dataset=VCF_DATASETS[version], genome="rn8")
     (rel.root / MARKER).write_text(
         "SYNTHETIC RatGTEx-format release written by ratgtex-db synth.\n"
@@ -874,27 +891,30 @@ def _covariates(rng: np.random.Generator, rats: np.ndarray, geno_pcs: np.ndarray
     return ("\n".join(lines) + "\n").encode()
 
 
-def _write_matrices(rel: Release, g: Genome, models: dict[str, TissueModel],
-                    tissues: list[str], rng: np.random.Generator) -> None:
-    medians = {}
-    for t in tissues:
-        tm = models[t]
-        all_rows = np.arange(len(tm.phenos["expression"].pid))
-        rel.bgzip("expr", _bed(g, tm.phenos["expression"], all_rows, tm.log2, tm.rats),
-                  unit="log2", tissue=t)
-        geno_pcs = rng.normal(0, 1 / np.sqrt(len(tm.rats)), (5, len(tm.rats)))
-        for m in MODALITIES:
-            ph = tm.phenos[m]
-            rows = np.arange(len(ph.pid))
-            un = rel.bgzip("phenos", _bed(g, ph, rows, ph.unnorm, tm.rats), tissue=t,
-                           modality=m, norm="unnorm")
-            if m == "expression":  # expr.tpm is a byte copy (release-format 3.5)
-                shutil.copyfile(un, rel.path("expr", unit="tpm", tissue=t))
-            rel.bgzip("phenos", _bed(g, ph, np.flatnonzero(ph.norm_rows), ph.norm, tm.rats),
-                      tissue=t, modality=m, norm="norm")
-            rel.text("covar", _covariates(rng, tm.rats, geno_pcs), tissue=t, modality=m)
-        rel.text("covar_cross_modality", _covariates(rng, tm.rats, geno_pcs), tissue=t)
-        medians[t] = np.round(np.median(tm.tpm, axis=1), 3)
+def _write_tissue_matrices(rel: Release, g: Genome, tm: TissueModel,
+                           rng: np.random.Generator) -> np.ndarray:
+    """BEDs, covariates and expr files of one tissue; returns its median TPM per gene."""
+    t = tm.tissue
+    all_rows = np.arange(len(tm.phenos["expression"].pid))
+    rel.bgzip("expr", _bed(g, tm.phenos["expression"], all_rows, tm.log2, tm.rats),
+              unit="log2", tissue=t)
+    geno_pcs = rng.normal(0, 1 / np.sqrt(len(tm.rats)), (5, len(tm.rats)))
+    for m in MODALITIES:
+        ph = tm.phenos[m]
+        rows = np.arange(len(ph.pid))
+        un = rel.bgzip("phenos", _bed(g, ph, rows, ph.unnorm, tm.rats), tissue=t,
+                       modality=m, norm="unnorm")
+        if m == "expression":  # expr.tpm is a byte copy (release-format 3.5)
+            shutil.copyfile(un, rel.path("expr", unit="tpm", tissue=t))
+        rel.bgzip("phenos", _bed(g, ph, np.flatnonzero(ph.norm_rows), ph.norm, tm.rats),
+                  tissue=t, modality=m, norm="norm")
+        rel.text("covar", _covariates(rng, tm.rats, geno_pcs), tissue=t, modality=m)
+    rel.text("covar_cross_modality", _covariates(rng, tm.rats, geno_pcs), tissue=t)
+    return np.round(np.median(tm.tpm, axis=1), 3)
+
+
+def _write_medians(rel: Release, g: Genome, medians: dict[str, np.ndarray],
+                   tissues: list[str]) -> None:
     # medianGeneExpression: readr writer (NA for absent, 3e3-style whole thousands)
     med = pl.DataFrame({"geneId": g.gene_id.astype(str),
                         **{t: fmt_readr(medians[t]) for t in tissues}})
@@ -918,9 +938,8 @@ def _write_matrices(rel: Release, g: Genome, models: dict[str, TissueModel],
     rel.text("top_expressed", _tsv(top))
 
 
-def _write_qtl_tables(rel: Release, g: Genome, models: dict[str, TissueModel],
-                      maps: dict[tuple[str, str], Mapping], tissues: list[str],
-                      rng: np.random.Generator) -> None:
+def _write_qtl_tables(rel: Release, g: Genome, maps: dict[tuple[str, str], Mapping],
+                      tissues: list[str], rng: np.random.Generator) -> None:
     # eqtl/top_assoc + eqtls_indep: readr re-serialised, with aFC (NA for some)
     tops, indeps = [], []
     for t in tissues:
@@ -966,17 +985,8 @@ def _write_qtl_tables(rel: Release, g: Genome, models: dict[str, TissueModel],
     ci = ci.select(order + [c for c in ci.columns if c not in order])
     rel.text("xqtl_top_assoc_cross_modality", _tsv(_render(ct, "g")))
     rel.text("xqtls_indep_cross_modality", _tsv(_render(ci, "g")))
-    # significant pairs per tissue and modality (pandas %g, empty for missing)
-    cols = ["phenotype_id", "variant_id", "tss_distance", "af", "ma_samples", "ma_count",
-            "pval_nominal", "slope", "slope_se", "pval_nominal_threshold"]
-    esnp_parts = []
-    for t in tissues:
-        for m in MODALITIES:
-            s = maps[(t, m)].signif.rename({"thr": "pval_nominal_threshold"})
-            rel.gzip("cis_qtl_signif", _tsv(_render(s.select(cols), "g")), tissue=t,
-                     modality=m)
-            if m == "expression":
-                esnp_parts.append(s.with_columns(tissue=pl.lit(t)))
+    # all_gene_esnps.v4.zip: the expression signif pairs of every tissue, per gene
+    esnp_parts = [maps[(t, "expression")].signif.with_columns(tissue=pl.lit(t)) for t in tissues]
     # all_gene_esnps.v4.zip: per gene, tissues in sorted order, signif-file order
     es = pl.concat(esnp_parts)
     es = es.with_columns(gene_id=pl.Series(g.gene_id[es["gene"].to_numpy()].astype(str)),
@@ -994,43 +1004,57 @@ def _write_qtl_tables(rel: Release, g: Genome, models: dict[str, TissueModel],
                              "tissueSiteDetailId": part["tissue"]})
         members.append((f"all_gene_esnps.v4/{gene_name}.txt", _tsv(body)))
     rel.zip("gene_esnps", members)
-    # cis_pvals/{tissue}.v4.zip: every tested window pair, one member per gene, BED order
-    for t in tissues:
-        pv = maps[(t, "expression")].pvals
-        pv = pv.with_columns(p_txt=fmt_g(pv["pval_nominal"].to_numpy()))
-        lines = pv.select(pl.concat_str(["variant_id", "p_txt"], separator="\t")).to_series()
-        bounds = np.flatnonzero(np.diff(pv["ph"].to_numpy())) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [pv.height]])
-        gene_of = pv["gene"].to_numpy()
-        all_lines = lines.to_list()
-        members = []
-        for a, b in zip(starts, ends, strict=True):
-            text = "variant_id\tpval_nominal\n" + "\n".join(all_lines[a:b]) + "\n"
-            members.append((f"{t}.v4/{g.gene_id[int(gene_of[a])]}.txt", text.encode()))
-        rel.zip("cis_pvals", members, tissue=t)
-    # trans pairs (expression only): p < 1e-5, > 5 Mb away; the smallest tissue has no hits
-    smallest = min(tissues, key=lambda x: len(models[x].rats))
-    for t in tissues:
-        tm = models[t]
-        norm_genes = tm.phenos["expression"].gene[tm.phenos["expression"].norm_rows]
-        k = 0 if t == smallest else max(5, len(norm_genes) // 8)
-        gi = rng.choice(norm_genes, k) if k else np.array([], int)
-        vi = rng.integers(0, len(g.v_pos), k)
-        far = (g.v_chrom[vi] != g.chrom[gi]) | (np.abs(g.v_pos[vi] - g.tss[gi]) > 5_000_000)
-        gi, vi = gi[far], vi[far]
-        order = np.lexsort((gi, vi))
-        gi, vi = gi[order], vi[order]
-        af, _, _ = _variant_stats(tm.dosage, vi) if len(vi) else (np.array([]),) * 3
-        pval = 10 ** -rng.uniform(5.0001, 12, len(vi))
-        se = rng.uniform(0.05, 0.3, len(vi))
-        df = pl.DataFrame({
-            "variant_id": pl.Series(g.v_chrom[vi].astype(str)) + ":"
-            + pl.Series(g.v_pos[vi]).cast(pl.Utf8),
-            "phenotype_id": g.gene_id[gi].astype(str),
-            "pval": fmt_g(pval), "slope": fmt_g(se * rng.uniform(4, 7, len(vi))
-                                                * rng.choice([-1, 1], len(vi))),
-            "slope_se": fmt_g(se), "af": fmt_g(np.asarray(af, float)),
-        }, schema={c: pl.Utf8 for c in ["variant_id", "phenotype_id", "pval", "slope",
-                                         "slope_se", "af"]})
-        rel.gzip("trans_qtl_pairs", _tsv(df), tissue=t)
+
+
+SIGNIF_COLUMNS = ["phenotype_id", "variant_id", "tss_distance", "af", "ma_samples", "ma_count",
+                  "pval_nominal", "slope", "slope_se", "pval_nominal_threshold"]
+
+
+def _write_signif(rel: Release, t: str, m: str, mp: Mapping) -> None:
+    """cis_qtl_signif.{tissue}.{modality}: pandas %g text, empty for missing."""
+    s = mp.signif.rename({"thr": "pval_nominal_threshold"})
+    rel.gzip("cis_qtl_signif", _tsv(_render(s.select(SIGNIF_COLUMNS), "g")), tissue=t,
+             modality=m)
+
+
+def _write_cis_pvals(rel: Release, g: Genome, t: str, mp: Mapping) -> None:
+    """cis_pvals/{tissue}.v4.zip: every tested window pair, one member per gene, BED order."""
+    pv = mp.pvals
+    pv = pv.with_columns(p_txt=fmt_g(pv["pval_nominal"].to_numpy()))
+    lines = pv.select(pl.concat_str(["variant_id", "p_txt"], separator="\t")).to_series()
+    bounds = np.flatnonzero(np.diff(pv["ph"].to_numpy())) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [pv.height]])
+    gene_of = pv["gene"].to_numpy()
+    all_lines = lines.to_list()
+    members = []
+    for a, b in zip(starts, ends, strict=True):
+        text = "variant_id\tpval_nominal\n" + "\n".join(all_lines[a:b]) + "\n"
+        members.append((f"{t}.v4/{g.gene_id[int(gene_of[a])]}.txt", text.encode()))
+    rel.zip("cis_pvals", members, tissue=t)
+
+
+def _write_trans(rel: Release, g: Genome, tm: TissueModel, empty: bool,
+                 rng: np.random.Generator) -> None:
+    """trans pairs (expression only): p < 1e-5, > 5 Mb away; ``empty`` gives a header only."""
+    norm_genes = tm.phenos["expression"].gene[tm.phenos["expression"].norm_rows]
+    k = 0 if empty else max(5, len(norm_genes) // 8)
+    gi = rng.choice(norm_genes, k) if k else np.array([], int)
+    vi = rng.integers(0, len(g.v_pos), k)
+    far = (g.v_chrom[vi] != g.chrom[gi]) | (np.abs(g.v_pos[vi] - g.tss[gi]) > 5_000_000)
+    gi, vi = gi[far], vi[far]
+    order = np.lexsort((gi, vi))
+    gi, vi = gi[order], vi[order]
+    af = tm.stats[0][vi]
+    pval = 10 ** -rng.uniform(5.0001, 12, len(vi))
+    se = rng.uniform(0.05, 0.3, len(vi))
+    df = pl.DataFrame({
+        "variant_id": pl.Series(g.v_chrom[vi].astype(str)) + ":"
+        + pl.Series(g.v_pos[vi]).cast(pl.Utf8),
+        "phenotype_id": g.gene_id[gi].astype(str),
+        "pval": fmt_g(pval), "slope": fmt_g(se * rng.uniform(4, 7, len(vi))
+                                            * rng.choice([-1, 1], len(vi))),
+        "slope_se": fmt_g(se), "af": fmt_g(np.asarray(af, float)),
+    }, schema={c: pl.Utf8 for c in ["variant_id", "phenotype_id", "pval", "slope",
+                                     "slope_se", "af"]})
+    rel.gzip("trans_qtl_pairs", _tsv(df), tissue=tm.tissue)
