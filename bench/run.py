@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / "cache"
+CACHE = Path(os.environ.get("RATGTEX_BENCH_CACHE", HERE / "cache"))
 
 
 def _rss_of(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
@@ -189,6 +189,7 @@ def main() -> None:
     ap.add_argument("--scale", default="medium")
     ap.add_argument("--also-large", action="store_true", help="ingest at large scale too")
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--genes", type=int, default=50, help="genes in the lookup sample")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ratgtex-bench-"))
     results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
@@ -204,7 +205,7 @@ def main() -> None:
     lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
     results["full_ingest"] = {"scale": args.scale, "seconds": wall, "peak_rss_mib": rss,
                               "source_bytes": gz, "lake_bytes": lake}
-    results["lookups"] = measure_lookups(root, db)
+    results["lookups"] = measure_lookups(root, db, args.genes)
     if args.also_large:
         big = release("large")
         db2 = work / "db-large"

@@ -1,0 +1,24 @@
+"""The benchmark runs end to end at tiny scale, so it never rots (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_runs_at_tiny_scale(tmp_path):
+    env = dict(os.environ, RATGTEX_BENCH_CACHE=str(tmp_path / "cache"))
+    subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--scale", "tiny",
+                    "--out", str(tmp_path), "--genes", "5"],
+                   check=True, env=env, capture_output=True, text=True, timeout=300)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {k["kind"] for k in results["kinds"]} >= {"cis_qtl_signif", "cis_pvals (zip)"}
+    assert results["full_ingest"]["lake_bytes"] > 0
+    assert results["lookups"]["ours"]["p50_ms"] > 0
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "Gene lookup" in text and "x faster than COPY" in text
