@@ -70,23 +70,53 @@ def decompress_seconds(path: Path) -> float:
     return time.perf_counter() - t0
 
 
+def _timed_child(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` (which sets ``t`` = seconds of the measured work) in a fresh interpreter;
+    returns (t, peak RSS MiB); imports are excluded from t, as for our ingest."""
+    wrapper = code + (
+        "\nimport json, resource; print(json.dumps({'s': t, 'rss': "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper, *args], check=True,
+                         capture_output=True, text=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return got["s"], got["rss"]
+
+
 def duckdb_copy(path: Path, out: Path) -> tuple[float, float]:
     code = (
-        "import duckdb,sys; con=duckdb.connect(); "
-        "con.execute(\"COPY (SELECT * FROM read_csv(?)) TO '\" + sys.argv[2] + \"' "
-        "(FORMAT parquet)\", [sys.argv[1]])"
+        "import duckdb, sys, time; con = duckdb.connect(); t0 = time.perf_counter()\n"
+        "con.execute(\"COPY (SELECT * FROM read_csv(?)) TO '\" + sys.argv[2].replace(\"'\", "
+        "\"''\") + \"' (FORMAT parquet)\", [sys.argv[1]])\n"
+        "t = time.perf_counter() - t0"
     )
-    return _rss_of([sys.executable, "-c", code, str(path), str(out)])
+    return _timed_child(code, str(path), str(out))
 
 
 def pandas_read(path: Path) -> tuple[float, float]:
-    code = "import pandas as pd,sys; pd.read_csv(sys.argv[1], sep='\\t')"
-    return _rss_of([sys.executable, "-c", code, str(path)])
+    code = ("import pandas as pd, sys, time; t0 = time.perf_counter()\n"
+            "pd.read_csv(sys.argv[1], sep='\\t')\nt = time.perf_counter() - t0")
+    return _timed_child(code, str(path))
+
+
+INGEST_ONE = """
+import json, resource, sys, time
+from ratgtex_db.ingest import ingest
+t0 = time.perf_counter()
+report = ingest([sys.argv[1]], sys.argv[2], force=True)
+assert not report.failed, report.failed
+print(json.dumps({"seconds": time.perf_counter() - t0,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
 
 def ingest_file(path: Path, db: Path) -> tuple[float, float]:
-    return _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest", "--quiet",
-                    "--force", str(path)])
+    """In-process ingest time of one file (interpreter start-up and imports excluded) and the
+    peak RSS of the process."""
+    out = subprocess.run([sys.executable, "-c", INGEST_ONE, str(path), str(db)], check=True,
+                         capture_output=True, text=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return got["seconds"], got["rss_mib"]
 
 
 def zip_decompress_seconds(path: Path) -> float:
