@@ -38,6 +38,9 @@ class Table:
     partition_keys: tuple[str, ...]
     sort_key: tuple[str, ...] = ()
     doc: str = ""
+    #: Rows per Parquet row group: small for pair tables so that gene (chrom + TSS window) and
+    #: variant/region lookups skip most of a file on row-group min/max statistics.
+    row_group_rows: int = 256 * 1024
 
     @property
     def schema(self) -> pa.Schema:
@@ -53,8 +56,12 @@ class Table:
         return list(self.partition_keys) + self.column_names
 
 
-def _t(name, partition_keys, columns, sort_key=(), doc=""):
-    return Table(name, tuple(columns), tuple(partition_keys), tuple(sort_key), doc)
+PAIR_ROW_GROUP_ROWS = 32 * 1024
+
+
+def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024):
+    return Table(name, tuple(columns), tuple(partition_keys), tuple(sort_key), doc,
+                 row_group_rows)
 
 
 _QTL_STATS = [
@@ -253,6 +260,7 @@ TABLES: dict[str, Table] = {
                 ("slope_se", F64),
                 ("pval_nominal_threshold", F64),
             ],
+            row_group_rows=PAIR_ROW_GROUP_ROWS,
         ),
         _t(
             "trans_qtl_pairs",
@@ -268,11 +276,13 @@ TABLES: dict[str, Table] = {
                 ("slope_se", F64),
                 ("af", F64),
             ],
+            row_group_rows=PAIR_ROW_GROUP_ROWS,
         ),
         _t(
             "cis_pvals",
             ["version", "tissue"],
             [("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32), ("pval_nominal", F64)],
+            row_group_rows=PAIR_ROW_GROUP_ROWS,
         ),
         _t(
             "gene_esnps",
@@ -286,6 +296,7 @@ TABLES: dict[str, Table] = {
                 ("pval_nominal", F64),
                 ("slope", F64),
             ],
+            row_group_rows=PAIR_ROW_GROUP_ROWS,
         ),
         _t(
             "variants",
