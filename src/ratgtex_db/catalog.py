@@ -197,7 +197,16 @@ def views_digest() -> str:
 
 def open_read_only(db_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to an up-to-date catalog (re-pointed first if it moved)."""
-    if not catalog_path(db_dir).exists():
-        connect(db_dir, read_only=True)  # raises the ConfigError with the hint
+    con = connect(db_dir, read_only=True)  # raises the ConfigError with the hint if absent
+    try:
+        current = (get_meta(con, "db_dir") == str(db_dir.resolve())
+                   and get_meta(con, "schema_version") == SCHEMA_VERSION
+                   and get_meta(con, "views_digest") == views_digest())
+    except BaseException:
+        con.close()
+        raise
+    if current:
+        return con
+    con.close()
     ensure(db_dir)
     return connect(db_dir, read_only=True)
