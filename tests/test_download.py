@@ -295,14 +295,24 @@ def test_persistent_503_fails_after_bounded_retries(server, tmp_path):
 
 def test_404_fails_one_file_and_the_others_download(server, release, tmp_path):
     """A missing file is a clear per-file error; the rest of the run completes."""
-    report = _run(server, tmp_path, kinds=[*KINDS, "tissue_info"])
+    report = _run(server, tmp_path, kinds=[*KINDS, "rats"])
     (bad,) = report.failed
-    assert bad.path == "tissue_info.v4.tsv"
+    assert bad.path == "ref/RatGTEx_rats.v4.tsv"
     assert "not found (HTTP 404)" in bad.message
-    assert len(server.requests("tissue_info.v4.tsv")) == 1  # a 404 is not retried
+    assert len(server.requests("ref/RatGTEx_rats.v4.tsv")) == 1  # a 404 is not retried
     assert len(report.with_status("downloaded")) == len(release)
     _assert_tree(tmp_path, release)
-    assert not (tmp_path / "v4" / "tissue_info.v4.tsv").exists()
+    assert not (tmp_path / "v4" / "ref" / "RatGTEx_rats.v4.tsv").exists()
+
+
+def test_404_of_a_kind_the_download_pages_do_not_link_is_not_a_failure(server, release,
+                                                                        tmp_path):
+    """tissue_info is produced but not linked (release-format 1.2): its 404 is 'unpublished'."""
+    report = _run(server, tmp_path, kinds=[*KINDS, "tissue_info"])
+    assert not report.failed
+    (gone,) = report.with_status("unpublished")
+    assert gone.path == "tissue_info.v4.tsv" and "not linked" in gone.message
+    _assert_tree(tmp_path, release)
 
 
 def test_truncated_body_on_a_broken_mirror_fails_clearly(server, release, tmp_path):
@@ -425,10 +435,10 @@ def test_cli_download(server, release, tmp_path):
     res = runner.invoke(app, [*args, *kinds, "--verify"])
     assert res.exit_code == 0, res.output
     assert "ok" in res.output
-    res = runner.invoke(app, [*args, "--kind", "gene,tissue_info"])
+    res = runner.invoke(app, [*args, "--kind", "gene,rats"])
     assert res.exit_code == 1
     assert "skipped" in res.output
-    assert "tissue_info.v4.tsv" in res.output and "HTTP 404" in res.output
+    assert "RatGTEx_rats.v4.tsv" in res.output and "HTTP 404" in res.output
     res = runner.invoke(app, [*args, "--kind", "genes"])
     assert res.exit_code == 1
     assert "unknown file kind(s) 'genes'" in res.output

@@ -31,9 +31,9 @@ def test_ingest_from_url_downloads_then_ingests(tiny_v4, tmp_path):
     finally:
         srv.httpd.shutdown()
         srv.httpd.server_close()
-    # files the synthetic release does not have (HTML fragments, .tbi) are 404s: reported, exit 1
-    assert res.exit_code == 1
-    assert "404" in res.output
+    # files the synthetic release lacks (HTML fragments, .tbi) are kinds the download pages do
+    # not link: their 404s are reported as unpublished, not failures
+    assert res.exit_code == 0, res.output
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
     try:
         tissues = {r[0] for r in con.execute(

@@ -445,6 +445,16 @@ class _Fetcher:
         state = _State()
         try:
             size, sha = self._retrying(lambda: self._attempt(rf, state), state)
+        except _NotFound as err:
+            # Kinds the download pages do not link may simply not be published (release-format
+            # 1.2, "Linked"): a 404 for them is reported, not a failure of the run.
+            kind = KINDS_BY_NAME.get(rf.kind)
+            status = "failed" if kind is None or kind.linked else "unpublished"
+            message = str(err) if status == "failed" else (
+                f"{err}; this kind is not linked from the download pages, so the server may not "
+                "publish it")
+            result = FileResult(rf.path, rf.url, status, None, None, message,
+                                time.monotonic() - started, state.resumed_from, state.attempts)
         except DownloadError as err:
             result = FileResult(rf.path, rf.url, "failed", None, None, str(err),
                                 time.monotonic() - started, state.resumed_from, state.attempts)
@@ -541,7 +551,7 @@ class _Fetcher:
             if err.code in RETRY_STATUSES:
                 raise _Transient(f"{rf.url}: HTTP {err.code} {err.reason}") from err
             if err.code == 404:
-                raise DownloadError(f"{rf.url}: not found (HTTP 404); check --version and "
+                raise _NotFound(f"{rf.url}: not found (HTTP 404); check --version and "
                                     "--base-url, or whether the server publishes this file"
                                     ) from err
             raise _HTTPStatus(err.code, f"{rf.url}: HTTP {err.code} {err.reason}") from err
@@ -636,6 +646,10 @@ class _Fetcher:
         progressed = have > state.high_water
         state.high_water = max(state.high_water, have)
         return _Transient(f"{rf.url}: {why}", progressed=progressed)
+
+
+class _NotFound(DownloadError):
+    """HTTP 404 for one file."""
 
 
 class _HTTPStatus(Exception):  # noqa: N818

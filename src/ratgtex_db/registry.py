@@ -116,6 +116,9 @@ class FileKind:
     skip_reason: str | None = None
     expand: tuple[str, ...] = ()
     description: str = ""
+    #: Linked from the public download pages (release-format 1.2); unlinked files are produced
+    #: into the same tree but their public availability is unverified.
+    linked: bool = True
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -222,6 +225,7 @@ KINDS: tuple[FileKind, ...] = (
             ("transcriptId", "transcript_id", S),
         ),
         description="exons of the collapsed gene models",
+        linked=False,
     ),
     FileKind(
         "tissue_info",
@@ -244,12 +248,14 @@ KINDS: tuple[FileKind, ...] = (
             ("hasEGenes", "has_e_genes", B),
         ),
         description="per-tissue metadata and counts",
+        linked=False,
     ),
     FileKind(
         "autocomplete",
         "autocomplete.{version}.json",
         "skip",
         skip_reason="presentation: the portal's search-box gene list (same ids as gene table)",
+        linked=False,
     ),
     FileKind(
         "rats",
@@ -278,12 +284,14 @@ KINDS: tuple[FileKind, ...] = (
         "ref/rats.{version}.html",
         "skip",
         skip_reason="presentation: HTML fragment of RatGTEx_rats",
+        linked=False,
     ),
     FileKind(
         "samples_html",
         "ref/samples.{version}.html",
         "skip",
         skip_reason="presentation: HTML fragment of RatGTEx_samples",
+        linked=False,
     ),
     FileKind(
         "rat_ids",
@@ -325,6 +333,7 @@ KINDS: tuple[FileKind, ...] = (
         fixed=(("modality", CROSS_MODALITY),),
         expand=("tissue",),
         description="covariates of the combined cross-modality mapping",
+        linked=False,
     ),
     FileKind(
         "vcf",
@@ -339,6 +348,7 @@ KINDS: tuple[FileKind, ...] = (
         "geno/{dataset}.{genome}.vcf.gz.tbi",
         "skip",
         skip_reason="index: tabix index of the VCF",
+        linked=False,
     ),
     FileKind(
         "expr",
@@ -383,6 +393,7 @@ KINDS: tuple[FileKind, ...] = (
             ("unit", S),
         ),
         description="top genes by median TPM per tissue",
+        linked=False,
     ),
     FileKind(
         "top_assoc",
@@ -416,6 +427,7 @@ KINDS: tuple[FileKind, ...] = (
         ),
         member=r"^all_gene_esnps\.v\d+/(?P<gene_id>[^/]+)\.txt$",
         description="per-gene significant eQTL pairs, all tissues (zip of TSVs)",
+        linked=False,
     ),
     FileKind(
         "xqtl_top_assoc",
@@ -488,6 +500,7 @@ KINDS: tuple[FileKind, ...] = (
         member=r"^[A-Za-z0-9]+\.v\d+/(?P<gene_id>[^/]+)\.txt$",
         expand=("tissue",),
         description="nominal p-values of every tested cis pair (zip of per-gene TSVs)",
+        linked=False,
     ),
     FileKind(
         "phenotype_stats",
