@@ -18,6 +18,7 @@ from ratgtex_db.render import to_text
 GENE = "A1c612"  # a gene of the tiny release (seed 1): eGene in two tissues, xQTLs, cis pairs
 VARIANT = "chr2:4616631"
 REGION = "chr2:4000000-4700000"
+GX_VARIANT = VARIANT  # the gene's lead variant in BLA
 
 #: command -> (CLI arguments, the same call of the Database method)
 CALLS = {
@@ -38,6 +39,8 @@ CALLS = {
               lambda db: db.trans(tissue="NAcc", max_pval=1e-8)),
     "variant": ([VARIANT, "2:5137121"], lambda db: db.variant([VARIANT, "2:5137121"])),
     "region": ([REGION], lambda db: db.region(REGION)),
+    "genotype-expression": (["--gene", GENE, "--variant", GX_VARIANT, "--tissue", "BLA"],
+                            lambda db: db.genotype_expression(GENE, GX_VARIANT, "BLA")),
 }
 
 

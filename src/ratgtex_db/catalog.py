@@ -30,6 +30,7 @@ DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.int64(): "BIGINT",
     pa.float64(): "DOUBLE",
     pa.bool_(): "BOOLEAN",
+    pa.list_(pa.int8()): "TINYINT[]",
 }
 
 

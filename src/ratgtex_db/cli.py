@@ -601,6 +601,27 @@ def cmd_region(
     emit(frame, fmt, output, limit)
 
 
+@app.command("genotype-expression",
+             help=_query_help("genotype_expression", "ratgtex-db genotype-expression --gene "
+                              "Grin2b --variant chr4:169219813 --tissue BLA [--summary]"))
+def cmd_genotype_expression(
+    gene: Annotated[str, typer.Option("--gene", help="Gene id or symbol.")],
+    variant: Annotated[str, typer.Option("--variant", help="Variant id chrN:pos.")],
+    tissue: Annotated[str, typer.Option("--tissue", help="Tissue id.")],
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Genotype counts, ALT frequency, nominal p-value and the gene's "
+        "threshold instead of one row per rat.")] = False,
+    version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    with _Querying(version) as db:
+        if summary:
+            frame = db.genotype_expression_summary(gene, variant, tissue, version=version)
+        else:
+            frame = db.genotype_expression(gene, variant, tissue, version=version, limit=limit)
+    emit(frame, fmt, output, limit)
+
+
 def _split(values: list[str] | None) -> list[str] | None:
     """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
     if not values:

@@ -374,6 +374,44 @@ class Database:
                                       "end": r.end,
                                       "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
 
+    def _pair(self, gene: str, variant: str, tissue: str, version: str | None
+              ) -> dict[str, Any]:
+        v = self.resolve_version(version)
+        genes = queries.resolve_genes(self, gene, v)
+        if len(genes) != 1:
+            raise QueryError("give exactly one gene")
+        vid, chrom, pos = queries.parse_variant(variant)
+        return {"version": v, "tissue": queries.resolve_tissue(self, tissue, v),
+                "gene_id": genes[0].gene_id, "variant_id": vid, "chrom": chrom, "pos": pos}
+
+    @queries.documented("genotype_expression")
+    def genotype_expression(self, gene: str, variant: str, tissue: str, *,
+                            version: str | None = None, limit: int | None = None) -> Result:
+        """Per rat: dosage at ``variant``, normalized expression and TPM of ``gene``.
+
+        Parameters
+        ----------
+        gene : gene id or symbol.
+        variant : variant id ``chrN:pos``.
+        tissue : tissue id.
+        """
+        return self._query("genotype_expression", self._pair(gene, variant, tissue, version),
+                           limit)
+
+    @queries.documented("genotype_expression_summary")
+    def genotype_expression_summary(self, gene: str, variant: str, tissue: str, *,
+                                    version: str | None = None) -> Result:
+        """Genotype counts, ALT frequency, nominal p-value and threshold of a gene-variant pair.
+
+        Parameters
+        ----------
+        gene : gene id or symbol.
+        variant : variant id ``chrN:pos``.
+        tissue : tissue id.
+        """
+        return self._query("genotype_expression_summary",
+                           self._pair(gene, variant, tissue, version))
+
     # -- housekeeping -----------------------------------------------------------------------
 
     def info(self) -> dict[str, pl.DataFrame]:

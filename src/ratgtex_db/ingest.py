@@ -71,6 +71,7 @@ class _Converted:
     outputs: dict[str, tuple[str, int]]  # table -> (staging parquet path, rows)
     rows_read: int
     seconds: float
+    message: str | None = None  # e.g. records a reader skipped (recorded in the manifest)
 
 
 # --- conversion (runs in a worker process when --jobs > 1) ---------------------------------
@@ -86,10 +87,14 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
     while True:
         writers: dict[str, PartitionWriter] = {}
         rows_read = 0
+        notes: list[str] = []
         try:
             for table_name in kind.tables:
                 writers[table_name] = PartitionWriter(TABLES[table_name], Path(staging))
             for table_name, data in layout(src, kind, match.values, lenient):
+                if table_name == "__message__":  # a reader's note, not rows
+                    notes.append(str(data))
+                    continue
                 writers[table_name].write(data)
                 if table_name == kind.tables[0]:
                     rows_read += data.num_rows
@@ -107,7 +112,7 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
             raise
     if kind.layout in ("bed", "covar", "median"):
         rows_read = _wide_rows(outputs[kind.tables[0]][1], path)
-    return _Converted(outputs, rows_read, time.perf_counter() - t0)
+    return _Converted(outputs, rows_read, time.perf_counter() - t0, "; ".join(notes) or None)
 
 
 def _wide_rows(long_rows: int, path: str) -> int:
@@ -236,7 +241,7 @@ def _commit(db_dir: Path, sf: SourceFile, conv: _Converted, size: int, sha: str)
             con.execute("INSERT INTO _lake_files VALUES (?, ?, ?, ?, ?, ?)",
                         [table_name, part, rel, rows, nbytes, str(sf.path)])
         rows_written = sum(m[3] for m in moved)
-        record(con, _row(sf, INGESTED, None, size, sha, conv.rows_read, rows_written))
+        record(con, _row(sf, INGESTED, conv.message, size, sha, conv.rows_read, rows_written))
         catalog.refresh_lake_views(con, db_dir, [m[0] for m in moved])
         con.execute("COMMIT")
     except BaseException:

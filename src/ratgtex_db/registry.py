@@ -339,7 +339,7 @@ KINDS: tuple[FileKind, ...] = (
         "vcf",
         "geno/{dataset}.{genome}.vcf.gz",
         "vcf",
-        tables=("variants", "genotypes"),
+        tables=("variants", "genotype_rows", "genotype_samples"),
         partition=("version", "dataset"),
         description="genotypes of all rats (GT only)",
     ),

@@ -418,4 +418,13 @@ LAYOUTS: dict[str, Callable[[Source, FileKind, dict[str, str], bool], Batches]] 
     "zip": shape_zip,
 }
 
+
+def _register_vcf() -> None:
+    from ratgtex_db.readers.vcf import shape_vcf
+
+    LAYOUTS["vcf"] = shape_vcf
+
+
+_register_vcf()
+
 __all__ = ["LAYOUTS", "NA_TOKENS", "Source", "conform", "derive", "split_variant"]

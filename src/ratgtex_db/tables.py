@@ -303,10 +303,18 @@ TABLES: dict[str, Table] = {
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("ref", S), ("alt", S)],
         ),
+        # Genotypes are stored one row per variant with a list of ALT dosages (sample order of
+        # genotype_samples); sql/views/genotypes.sql unnests them into the contract's long view.
         _t(
-            "genotypes",
+            "genotype_rows",
             ["version", "dataset"],
-            [("variant_id", S), ("chrom", S), ("pos", I32), ("rat_id", S), ("dosage", I8)],
+            [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(I8))],
+            row_group_rows=PAIR_ROW_GROUP_ROWS // 8,
+        ),
+        _t(
+            "genotype_samples",
+            ["version", "dataset"],
+            [("sample_index", I32), ("rat_id", S)],
         ),
     ]
 }

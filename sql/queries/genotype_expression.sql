@@ -1,0 +1,40 @@
+-- name: genotype_expression
+-- Per rat: ALT dosage at a variant with the gene's normalized expression and TPM in a tissue.
+--
+-- The offline twin of the portal's per-variant boxplot (/dyneqtl): one row per rat of the
+-- tissue (rat_ids), with its ALT allele dosage 0/1/2 at the variant (genotypes; NULL when the
+-- call is missing or the rat is not genotyped), the gene's normalized expression (phenotypes,
+-- expression modality, normalized) and TPM (expression view, unit tpm).
+--
+-- Returns: tissue, gene_id, variant_id, rat_id, dosage, normalized, tpm; ordered by rat_id.
+-- Key: (tissue, gene_id, variant_id, rat_id).
+-- Parameters:
+--   $version     release version
+--   $tissue      tissue id
+--   $gene_id     resolved gene id
+--   $variant_id  variant id chrN:pos
+--   $chrom       the variant's chromosome
+--   $pos         the variant's position
+WITH rats AS (
+    SELECT rat_id FROM rat_ids WHERE version = $version AND tissue = $tissue
+),
+calls AS (
+    SELECT rat_id, dosage FROM genotypes
+    WHERE version = $version AND chrom = $chrom AND pos = $pos
+),
+norm AS (
+    SELECT rat_id, value AS normalized FROM phenotypes
+    WHERE version = $version AND tissue = $tissue AND modality = 'expression' AND normalized
+      AND phenotype_id = $gene_id
+),
+tpm AS (
+    SELECT rat_id, value AS tpm FROM expression
+    WHERE version = $version AND tissue = $tissue AND unit = 'tpm' AND gene_id = $gene_id
+)
+SELECT $tissue AS tissue, $gene_id AS gene_id, $variant_id AS variant_id, r.rat_id,
+       c.dosage, n.normalized, t.tpm
+FROM rats AS r
+LEFT JOIN calls AS c USING (rat_id)
+LEFT JOIN norm AS n USING (rat_id)
+LEFT JOIN tpm AS t USING (rat_id)
+ORDER BY r.rat_id
