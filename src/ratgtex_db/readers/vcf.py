@@ -45,6 +45,19 @@ def _check_container(path: str) -> None:
                                   "re-download it")
 
 
+def _header_lines(path: str) -> int:
+    """Lines of the '#' header as written in the file (for line numbers in errors)."""
+    from ratgtex_db.readers.text import open_path
+
+    n = 0
+    with open_path(path, threads=0) as f:
+        for line in f:
+            if not line.startswith(b"#"):
+                break
+            n += 1
+    return n
+
+
 def _chrom(c: str) -> str:
     return c if c.startswith("chr") else f"chr{c}"
 
@@ -60,6 +73,7 @@ def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
     except (OSError, Exception) as err:  # cyvcf2 raises plain Exception on a bad header
         raise FormatError(src.name, f"cannot open as VCF ({err})", line=1) from err
     samples = list(vcf.samples)
+    header_lines = _header_lines(src.path)
     if len(set(samples)) != len(samples):
         raise FormatError(src.name, "duplicated sample names in the #CHROM header line", line=1)
     yield "genotype_samples", pa.table(
@@ -96,8 +110,8 @@ def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
                 yield from _flush(chroms, pos, ids, refs, alts, dosages)
                 chroms, pos, ids, refs, alts, dosages = [], [], [], [], [], []
     except Exception as err:  # htslib parse errors surface as plain exceptions
-        raise FormatError(src.name, f"malformed VCF record after record {record} ({err})"
-                          ) from err
+        raise FormatError(src.name, f"malformed VCF record ({err}); fix or re-download the file",
+                          line=header_lines + record + 1) from err
     if ids:
         yield from _flush(chroms, pos, ids, refs, alts, dosages)
     notes = []
