@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -90,8 +91,10 @@ def print_summary(report: IngestReport, console: Console | None = None) -> None:
     table.caption = f"wall time {report.seconds:.1f} s"
     console.print(table)
     for r in report.failed:
-        Console(stderr=True).print(f"[red]failed[/red] {r.message}", highlight=False)
+        # soft_wrap: a message names a file and line; never break it across lines
+        Console(stderr=True).print(f"[red]failed[/red] {escape(r.message or '')}",
+                                   highlight=False, soft_wrap=True)
     if report.unknown:
         console.print(f"{len(report.unknown)} file(s) match no release file kind:")
         for path in report.unknown:
-            console.print(f"  {path}", highlight=False)
+            console.print(f"  {escape(path)}", highlight=False, soft_wrap=True)

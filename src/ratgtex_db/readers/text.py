@@ -63,7 +63,8 @@ def read_header(name: str, stream: BinaryIO) -> list[str]:
     try:
         line = stream.readline()
     except STREAM_ERRORS as err:
-        raise FormatError(name, f"cannot read the header: {err}", line=1) from err
+        raise FormatError(name, f"cannot read the header: the compressed stream is broken or "
+                          f"truncated ({err}); re-download the file", line=1) from err
     if not line:
         raise FormatError(name, "empty file: expected a header line", line=1)
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
