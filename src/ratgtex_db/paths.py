@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -46,7 +45,9 @@ def sql_dir() -> Path:
     In a wheel it is package data (``ratgtex_db/sql``); in a source checkout it is the top-level
     ``sql/`` folder of the repository.
     """
-    packaged = Path(str(resources.files("ratgtex_db"))) / "sql"
+    # Beside the installed package (a wheel ships it as package data); importlib.resources
+    # would cost ~25 ms of imports on every CLI call for the same answer.
+    packaged = Path(__file__).resolve().parent / "sql"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "sql"
