@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import duckdb
-import pytest
-from test_download import FAST, ReleaseServer  # the local Range-capable test server
+from test_download import (  # the local Range-capable test server and its proxy guard
+    FAST,
+    ReleaseServer,
+    _no_proxy,  # noqa: F401 - autouse fixture
+)
 from typer.testing import CliRunner
 
 from ratgtex_db.cli import app
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
 
 
 def test_ingest_from_url_downloads_then_ingests(tiny_v4, tmp_path):

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import pyarrow as pa
 
 from ratgtex_db.errors import UnknownFileKind
-from ratgtex_db.tables import F64, I32, B, S
+from ratgtex_db.tables import F64, I32, QTL_STATS, B, S
 
 # --- release vocabulary (release-format.md section 1.1) -------------------------------------
 
@@ -159,20 +159,9 @@ def _template_regex(name_template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$")
 
 
-_QTL = (
-    ("num_var", I32),
-    ("variant_id", S),
-    ("chrom", S),
-    ("pos", I32),
-    ("ref", S),
-    ("alt", S),
-    ("af", F64),
-    ("tss_distance", I32),
-    ("pval_nominal", F64),
-    ("slope", F64),
-    ("slope_se", F64),
-    ("pval_beta", F64),
-)
+#: The statistics block shared by top_assoc / *_indep files; names and types as the tables
+#: declare them (release-format 3.13-3.14 use the contract's names already).
+_QTL = QTL_STATS
 
 _BED_FIXED = _cols(("#chr", "chrom", S), ("start", "start", I32), ("end", "tss", I32),
                    ("phenotype_id", S))

@@ -64,7 +64,7 @@ def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 
                  row_group_rows)
 
 
-_QTL_STATS = [
+QTL_STATS = (
     ("num_var", I32),
     ("variant_id", S),
     ("chrom", S),
@@ -77,7 +77,7 @@ _QTL_STATS = [
     ("slope", F64),
     ("slope_se", F64),
     ("pval_beta", F64),
-]
+)
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -202,40 +202,40 @@ TABLES: dict[str, Table] = {
         _t(
             "top_assoc",
             ["version"],
-            [("tissue", S), ("gene_id", S), *_QTL_STATS, ("qval", F64),
+            [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("log2_aFC", F64)],
             sort_key=("tissue", "gene_id"),
         ),
         _t(
             "eqtls_indep",
             ["version"],
-            [("tissue", S), ("gene_id", S), *_QTL_STATS, ("rank", I32), ("log2_aFC", F64)],
+            [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64)],
             sort_key=("tissue", "gene_id", "rank"),
         ),
         _t(
             "xqtl_top_assoc",
             ["version", "modality"],
-            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS, ("qval", F64),
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64)],
             sort_key=("tissue", "gene_id"),
         ),
         _t(
             "xqtls_indep",
             ["version", "modality"],
-            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS, ("rank", I32)],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32)],
             sort_key=("tissue", "gene_id", "rank"),
         ),
         _t(
             "xqtl_top_assoc_cross_modality",
             ["version"],
-            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS,
+            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("qval", F64), ("pval_nominal_threshold", F64)],
             sort_key=("tissue", "gene_id"),
         ),
         _t(
             "xqtls_indep_cross_modality",
             ["version"],
-            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *_QTL_STATS,
+            [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("rank", I32)],
             sort_key=("tissue", "gene_id", "rank"),
         ),
