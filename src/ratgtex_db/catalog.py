@@ -168,9 +168,7 @@ def ensure(db_dir: Path) -> None:
             con = None
         if con is not None:
             try:
-                ok = (get_meta(con, "db_dir") == str(db_dir.resolve())
-                      and get_meta(con, "schema_version") == SCHEMA_VERSION
-                      and get_meta(con, "views_digest") == views_digest())
+                ok = _is_current(con, db_dir)
             finally:
                 con.close()
             if ok:
@@ -183,6 +181,13 @@ def ensure(db_dir: Path) -> None:
         con.execute("COMMIT")
     finally:
         con.close()
+
+
+def _is_current(con: duckdb.DuckDBPyConnection, db_dir: Path) -> bool:
+    """The catalog points at this directory and has this version's schema and views."""
+    return (get_meta(con, "db_dir") == str(db_dir.resolve())
+            and get_meta(con, "schema_version") == SCHEMA_VERSION
+            and get_meta(con, "views_digest") == views_digest())
 
 
 def views_digest() -> str:
@@ -200,9 +205,7 @@ def open_read_only(db_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to an up-to-date catalog (re-pointed first if it moved)."""
     con = connect(db_dir, read_only=True)  # raises the ConfigError with the hint if absent
     try:
-        current = (get_meta(con, "db_dir") == str(db_dir.resolve())
-                   and get_meta(con, "schema_version") == SCHEMA_VERSION
-                   and get_meta(con, "views_digest") == views_digest())
+        current = _is_current(con, db_dir)
     except BaseException:
         con.close()
         raise

@@ -157,7 +157,8 @@ def ingest(
         raise typer.Exit(2)
     download_failed = False
     for url in urls:
-        from ratgtex_db.download import DownloadProgress, download_release
+        from ratgtex_db.download import download_release
+        from ratgtex_db.progress import DownloadProgress
 
         dest = state.db / "downloads"
         try:
@@ -331,7 +332,8 @@ def download(
     from rich.markup import escape
     from rich.table import Table
 
-    from ratgtex_db.download import DEFAULT_BASE_URL, DownloadProgress, download_release
+    from ratgtex_db.download import DEFAULT_BASE_URL, download_release
+    from ratgtex_db.progress import DownloadProgress
 
     try:
         with DownloadProgress(enabled=not dry_run and not verify) as progress:

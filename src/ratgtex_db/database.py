@@ -39,16 +39,6 @@ def _result(frame: pl.DataFrame) -> Result:
     return out
 
 
-def _fetch_arrow(rel: Any) -> pa.Table:
-    """A relation's rows as an Arrow table, across DuckDB API generations."""
-    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
-        fn = getattr(rel, name, None)
-        if fn is not None:
-            out = fn()
-            return out.read_all() if isinstance(out, pa.RecordBatchReader) else out
-    raise QueryError("this DuckDB version offers no Arrow export")
-
-
 def _version_key(v: str) -> tuple[int, str]:
     m = re.match(r"v(\d+)", v or "")
     return (int(m.group(1)) if m else -1, v or "")
@@ -139,7 +129,7 @@ class Database:
             self.check_read_only(query)
         try:
             rel = self._con.sql(query, params=params)
-            table = _fetch_arrow(rel) if rel is not None else pa.table({})
+            table = queries.fetch_arrow(rel) if rel is not None else pa.table({})
         except duckdb.Error as err:
             raise QueryError(f"{type(err).__name__}: {err}") from err
         return _result(pl.from_arrow(table))  # type: ignore[arg-type]

@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import re
-import sys
 import threading
 import time
 import urllib.error
@@ -225,7 +224,7 @@ def download_release(
         ``missing``.
     progress
         Optional callback ``progress(event, info)``, called from worker threads (see
-        :data:`Progress`); :class:`DownloadProgress` draws rich progress bars with it.
+        :data:`Progress`); ``progress.DownloadProgress`` draws rich bars with it.
     retries
         Further attempts after a connection error, a short body or an HTTP 5xx; a transfer
         that made progress does not use one up.
@@ -700,96 +699,3 @@ def _check_kinds(kinds: Iterable[str] | None) -> set[str] | None:
         raise ConfigError(f"unknown file kind(s) {', '.join(map(repr, unknown))} "
                           f"(known: {', '.join(KINDS_BY_NAME)})")
     return out
-
-
-# --- presentation: rich progress bars, used by the CLI on a terminal ------------------------
-
-
-class DownloadProgress:
-    """Rich progress bars on stderr: overall bytes and files, one bar per running transfer.
-
-    A :data:`Progress` callback; draws nothing unless ``enabled`` and stderr is a terminal.
-    """
-
-    def __init__(self, enabled: bool = True) -> None:
-        from rich.console import Console
-
-        self.enabled = enabled and sys.stderr.isatty()
-        self.console = Console(stderr=True)
-        self._progress = None
-        self._overall = None
-        self._tasks: dict[str, Any] = {}
-        self._done: dict[str, int] = {}
-        self._totals: dict[str, int] = {}
-        self._files = 0
-        self._ended = 0
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> DownloadProgress:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def __call__(self, event: str, info: dict[str, Any]) -> None:
-        p = self._progress
-        if p is None:
-            return
-        with self._lock:
-            path = info.get("path", "")
-            if event == "start":
-                self._files = info["files"]
-                self._overall = p.add_task(self._overall_text(), total=None)
-            elif event == "begin":
-                offset, total = info["offset"], info["bytes"]
-                if total is not None:
-                    self._totals[path] = total
-                task = self._tasks.get(path)
-                name = "  " + path.rsplit("/", 1)[-1]
-                if task is None:
-                    self._tasks[path] = p.add_task(name, total=total, completed=offset)
-                else:
-                    p.update(task, total=total, completed=offset)
-                self._bump(path, offset - self._done.get(path, 0))
-                self._done[path] = offset
-            elif event == "advance":
-                if path in self._tasks:
-                    p.advance(self._tasks[path], info["bytes"])
-                self._done[path] = self._done.get(path, 0) + info["bytes"]
-                self._bump(path, info["bytes"])
-            elif event == "end":
-                self._ended += 1
-                task = self._tasks.pop(path, None)
-                if task is not None:
-                    p.remove_task(task)
-                if self._overall is not None:
-                    p.update(self._overall, description=self._overall_text())
-
-    def _bump(self, path: str, n: int) -> None:
-        if self._overall is not None and self._progress is not None:
-            total = sum(self._totals.values()) or None
-            self._progress.update(self._overall, advance=n, total=total)
-
-    def _overall_text(self) -> str:
-        return f"{self._ended}/{self._files} files"

@@ -26,7 +26,7 @@ from ratgtex_db.manifest import FAILED, INGESTED, SKIPPED, ManifestRow, now, rec
 from ratgtex_db.paths import lake_dir, resolve_db_dir, staging_dir
 from ratgtex_db.readers.text import RetryLenient
 from ratgtex_db.registry import Match
-from ratgtex_db.shape import LAYOUTS, Source
+from ratgtex_db.shape import LAYOUTS, NOTE, ROWS_READ, Source
 from ratgtex_db.tables import TABLES
 from ratgtex_db.write import PartitionWriter, hive_dir
 
@@ -86,18 +86,21 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
     lenient = False
     while True:
         writers: dict[str, PartitionWriter] = {}
-        rows_read = 0
+        first_table_rows = 0
+        lines: int | None = None  # set when the layout reports source lines (wide files)
         notes: list[str] = []
         try:
             for table_name in kind.tables:
                 writers[table_name] = PartitionWriter(TABLES[table_name], Path(staging))
             for table_name, data in layout(src, kind, match.values, lenient):
-                if table_name == "__message__":  # a reader's note, not rows
+                if table_name == ROWS_READ:
+                    lines = (lines or 0) + data
+                elif table_name == NOTE:
                     notes.append(str(data))
-                    continue
-                writers[table_name].write(data)
-                if table_name == kind.tables[0]:
-                    rows_read += data.num_rows
+                else:
+                    writers[table_name].write(data)
+                    if table_name == kind.tables[0]:
+                        first_table_rows += data.num_rows
             outputs = {t: (str(w.close()), w.rows) for t, w in writers.items()}
             break
         except RetryLenient:
@@ -110,20 +113,8 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
             for w in writers.values():
                 w.abort()
             raise
-    if kind.layout in ("bed", "covar", "median"):
-        rows_read = _wide_rows(outputs[kind.tables[0]][1], path)
+    rows_read = first_table_rows if lines is None else lines
     return _Converted(outputs, rows_read, time.perf_counter() - t0, "; ".join(notes) or None)
-
-
-def _wide_rows(long_rows: int, path: str) -> int:
-    """Source data lines of a wide file = long rows / value columns (read from the header)."""
-    from ratgtex_db.readers.text import open_path, read_header
-
-    with open_path(path, threads=0) as f:
-        header = read_header(path, f)
-    fixed = 4 if header and header[0].startswith("#") else 1
-    width = max(len(header) - fixed, 1)
-    return long_rows // width
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -327,6 +318,13 @@ def ingest(
             if sf.match is None and sf.error is None:
                 report.unknown.append(str(sf.path))
         todo: list[tuple[SourceFile, int, str]] = []
+        hashes: dict[Path, str] = {}
+
+        def sha_of(path: Path) -> str:  # a tpm copy and its twin are each read once
+            if path not in hashes:
+                hashes[path] = sha256_file(path)
+            return hashes[path]
+
         notify("start", {"files": len(found), "bytes": sum(sf.path.stat().st_size for sf in found)})
         for sf in found:
             if sf.match is None and sf.error is None:
@@ -348,7 +346,7 @@ def ingest(
                     _record_only(db_dir, _row(sf, SKIPPED, reason, size, None))
                 notify("file", {"result": res})
                 continue
-            sha = sha256_file(sf.path)
+            sha = sha_of(sf.path)
             prev = by_path.get(str(sf.path))
             if not force and prev and prev[1] == sha and prev[2] == INGESTED:
                 res = FileResult(str(sf.path), kind.name, SKIPPED, "unchanged since last ingest",
@@ -358,7 +356,7 @@ def ingest(
                 continue
             if kind.name == "expr" and sf.match.values.get("unit") == "tpm":
                 twin = _twin_of_tpm(sf, matched)
-                twin_sha = sha256_file(twin.path) if twin else None
+                twin_sha = sha_of(twin.path) if twin else None
                 ingested_twin = any(r[3] == "phenos" and r[2] == INGESTED
                                     for r in by_sha.get(sha, []))
                 if twin_sha == sha or ingested_twin:

@@ -1,8 +1,10 @@
-"""Rich progress bars and the summary table of an ingest run (CLI presentation only)."""
+"""Rich progress bars (ingest, download) and the ingest summary table: CLI presentation only."""
 
 from __future__ import annotations
 
 import sys
+import threading
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +14,7 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
     TransferSpeedColumn,
 )
 from rich.table import Table
@@ -19,24 +22,28 @@ from rich.table import Table
 from ratgtex_db.ingest import IngestReport
 
 
-class IngestProgress:
-    """Overall bar (bytes of all files) and one line for the file being converted."""
+class _Bars:
+    """Rich progress bars on stderr, drawn only when ``enabled`` and stderr is a terminal.
+
+    Subclasses are progress callbacks ``(event, info)``; ``last`` is the time column.
+    """
+
+    last = TimeElapsedColumn
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.console = Console(stderr=True)
         self._progress: Progress | None = None
         self._overall = None
-        self._current = None
 
-    def __enter__(self) -> IngestProgress:
+    def __enter__(self) -> _Bars:
         if self.enabled:
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
-                TimeElapsedColumn(),
+                self.last(),
                 console=self.console,
                 transient=True,
             )
@@ -46,6 +53,14 @@ class IngestProgress:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+class IngestProgress(_Bars):
+    """Overall bar (bytes of all files) and one line for the file being converted."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__(enabled)
+        self._current = None
 
     def __call__(self, event: str, info: dict) -> None:
         p = self._progress
@@ -64,6 +79,66 @@ class IngestProgress:
                 p.advance(self._overall, res.bytes_in)
             if self._current is not None:
                 p.update(self._current, completed=res.bytes_in)
+
+
+class DownloadProgress(_Bars):
+    """Rich progress bars on stderr: overall bytes and files, one bar per running transfer.
+
+    A :data:`ratgtex_db.download.Progress` callback.
+    """
+
+    last = TimeRemainingColumn
+
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__(enabled)
+        self._tasks: dict[str, Any] = {}
+        self._done: dict[str, int] = {}
+        self._totals: dict[str, int] = {}
+        self._files = 0
+        self._ended = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        p = self._progress
+        if p is None:
+            return
+        with self._lock:
+            path = info.get("path", "")
+            if event == "start":
+                self._files = info["files"]
+                self._overall = p.add_task(self._overall_text(), total=None)
+            elif event == "begin":
+                offset, total = info["offset"], info["bytes"]
+                if total is not None:
+                    self._totals[path] = total
+                task = self._tasks.get(path)
+                name = "  " + path.rsplit("/", 1)[-1]
+                if task is None:
+                    self._tasks[path] = p.add_task(name, total=total, completed=offset)
+                else:
+                    p.update(task, total=total, completed=offset)
+                self._bump(path, offset - self._done.get(path, 0))
+                self._done[path] = offset
+            elif event == "advance":
+                if path in self._tasks:
+                    p.advance(self._tasks[path], info["bytes"])
+                self._done[path] = self._done.get(path, 0) + info["bytes"]
+                self._bump(path, info["bytes"])
+            elif event == "end":
+                self._ended += 1
+                task = self._tasks.pop(path, None)
+                if task is not None:
+                    p.remove_task(task)
+                if self._overall is not None:
+                    p.update(self._overall, description=self._overall_text())
+
+    def _bump(self, path: str, n: int) -> None:
+        if self._overall is not None and self._progress is not None:
+            total = sum(self._totals.values()) or None
+            self._progress.update(self._overall, advance=n, total=total)
+
+    def _overall_text(self) -> str:
+        return f"{self._ended}/{self._files} files"
 
 
 def _size(n: float) -> str:

@@ -168,7 +168,8 @@ def get(name: str) -> Query:
     return queries[name]
 
 
-def _fetch_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
+def fetch_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
+    """A relation's rows as an Arrow table, across DuckDB API generations."""
     for attr in ("to_arrow_table", "fetch_arrow_table", "arrow"):
         fn = getattr(rel, attr, None)
         if fn is not None:
@@ -193,7 +194,7 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
         rel = con.sql(q.sql, params=bound)
         if limit is not None:
             rel = rel.limit(max(int(limit), 0))
-        table = _fetch_arrow(rel)
+        table = fetch_arrow(rel)
     except duckdb.Error as err:
         raise QueryError(f"{q.path}:{_error_line(q, str(err))}: query {name!r} failed: "
                          f"{type(err).__name__}: {err}") from err

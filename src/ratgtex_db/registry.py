@@ -522,10 +522,8 @@ class Match:
         vals.update(dict(self.kind.fixed))
         out = {}
         for key in self.kind.partition:
-            if key == "normalized":
+            if key == "normalized":  # the file name says norm/unnorm; the table a boolean
                 out[key] = "true" if vals.get("norm") == "norm" else "false"
-            elif key == "dataset":
-                out[key] = vals["dataset"]
             else:
                 out[key] = vals[key]
         return out

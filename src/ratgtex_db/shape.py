@@ -7,6 +7,7 @@ the :data:`LAYOUTS` table. Line numbers in errors assume one data line per row.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ratgtex_db.errors import FormatError, SchemaError
+from ratgtex_db.readers import NOTE, ROWS_READ
 from ratgtex_db.readers.text import (
     STREAM_ERRORS,
     check_header,
@@ -35,12 +37,16 @@ Batches = Iterator[tuple[str, pa.Table]]
 
 @dataclass(frozen=True)
 class Source:
-    """A file to read: ``name`` is what messages show, ``path`` where the bytes are."""
+    """A file to read: ``name`` is what messages show, ``path`` where the bytes are, or
+    ``content`` for a zip member already read (small, one gene)."""
 
     name: str
     path: str
+    content: bytes | None = None
 
     def opener(self) -> BinaryIO:
+        if self.content is not None:
+            return maybe_gunzip(io.BytesIO(self.content))
         return open_path(self.path)
 
 
@@ -132,14 +138,6 @@ def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordB
     return read_lenient if lenient else iter_typed
 
 
-def _duplicates(name: str, header: list[str]) -> None:
-    seen: set[str] = set()
-    for col in header:
-        if col in seen:
-            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
-        seen.add(col)
-
-
 # --- layouts -------------------------------------------------------------------------------
 
 
@@ -159,7 +157,6 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
 
 def _wide(src: Source, kind: FileKind, value_type: pa.DataType):
     header = peek_header(src)
-    _duplicates(src.name, header)
     fixed = [c.source for c in kind.columns]
     check_header(src.name, header, fixed, exact=False)
     rest = [c for c in header if c not in fixed]
@@ -197,6 +194,7 @@ def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     header, fixed, samples, types = _wide(src, kind, pa.float64())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         flat, rows = _melt(batch, cols, samples)
+        yield ROWS_READ, batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
         pid = batch.column(idx["phenotype_id"])
         data = {
@@ -210,37 +208,37 @@ def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
         yield table.name, conform(table, data, len(flat))
 
 
-def shape_covar(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
-    """Covariates: covariate rows x sample columns -> (covariate, rat_id, value)."""
+def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: str,
+                  allowed: tuple[str, ...] | None = None, version: str = "") -> Batches:
+    """A key column (the kind's one declared column) x named value columns -> long rows
+    ``(key, var, value)``; ``allowed`` restricts the value columns' names."""
     table = TABLES[kind.tables[0]]
-    header, fixed, samples, types = _wide(src, kind, pa.float64())
+    _, _, names, types = _wide(src, kind, pa.float64())
+    for name in names if allowed is not None else ():
+        if name not in allowed:
+            raise SchemaError(f"{src.name}:1: column {name!r} is not a {version} tissue "
+                              f"(known: {', '.join(allowed)})")
+    key = kind.columns[0]
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        flat, rows = _melt(batch, cols, samples)
+        flat, rows = _melt(batch, cols, names)
+        yield ROWS_READ, batch.num_rows
         data = {
-            "covariate": pc.take(batch.column(cols.index("ID")), rows),
-            "rat_id": _tiled(samples, batch.num_rows),
-            "value": _values(flat),
+            key.name: pc.take(batch.column(cols.index(key.source)), rows),
+            var: _tiled(names, batch.num_rows),
+            value: _values(flat),
         }
         yield table.name, conform(table, data, len(flat))
+
+
+def shape_covar(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
+    """Covariates: covariate rows x sample columns -> (covariate, rat_id, value)."""
+    yield from _shape_matrix(src, kind, lenient, "rat_id", "value")
 
 
 def shape_median(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """medianGeneExpression: geneId + one column per tissue -> (gene_id, tissue, median_tpm)."""
-    table = TABLES[kind.tables[0]]
-    header, fixed, tissues, types = _wide(src, kind, pa.float64())
-    known = TISSUES[values["version"]]
-    for t in tissues:
-        if t not in known:
-            raise SchemaError(f"{src.name}:1: column {t!r} is not a {values['version']} tissue "
-                              f"(known: {', '.join(known)})")
-    for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        flat, rows = _melt(batch, cols, tissues)
-        data = {
-            "gene_id": pc.take(batch.column(cols.index("geneId")), rows),
-            "tissue": _tiled(tissues, batch.num_rows),
-            "median_tpm": _values(flat),
-        }
-        yield table.name, conform(table, data, len(flat))
+    yield from _shape_matrix(src, kind, lenient, "tissue", "median_tpm",
+                             TISSUES[values["version"]], values["version"])
 
 
 _FLAG_RE = re.compile(r"^(expr|testedEqtl|eqtl)_(.+)$")
@@ -378,7 +376,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
             except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
                 raise FormatError(mname, f"corrupt zip member ({err}); re-download the archive"
                                   ) from err
-            member = _MemberSource(mname, content)
+            member = Source(mname, src.path, content)
             header = peek_header(member)
             check_header(mname, header, expected)
             line = 2
@@ -390,21 +388,6 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
                 derive(mname, table, data, line)
                 yield table.name, conform(table, data, n)
                 line += n
-
-
-@dataclass(frozen=True)
-class _MemberSource(Source):
-    content: bytes = b""
-
-    def __init__(self, name: str, content: bytes) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "path", name)
-        object.__setattr__(self, "content", content)
-
-    def opener(self) -> BinaryIO:
-        import io
-
-        return maybe_gunzip(io.BytesIO(self.content))
 
 
 LAYOUTS: dict[str, Callable[[Source, FileKind, dict[str, str], bool], Batches]] = {
@@ -427,4 +410,5 @@ def _register_vcf() -> None:
 
 _register_vcf()
 
-__all__ = ["LAYOUTS", "NA_TOKENS", "Source", "conform", "derive", "split_variant"]
+__all__ = ["LAYOUTS", "NA_TOKENS", "NOTE", "ROWS_READ", "Source", "conform", "derive",
+           "split_variant"]

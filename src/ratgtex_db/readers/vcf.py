@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ratgtex_db.errors import FormatError
+from ratgtex_db.readers import NOTE
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
 
@@ -64,7 +65,7 @@ def _chrom(c: str) -> str:
 
 def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
               ) -> Iterator[tuple[str, pa.Table]]:
-    """Stream records in batches; yield (table, batch) and a final ``__message__`` note."""
+    """Stream records in batches; yield (table, batch) and a final NOTE of skipped records."""
     from cyvcf2 import VCF
 
     _check_container(src.path)
@@ -120,7 +121,7 @@ def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
     if n_bad:
         notes.append(f"{n_bad} malformed record(s) skipped")
     if notes:
-        yield "__message__", "; ".join(notes)  # type: ignore[misc]
+        yield NOTE, "; ".join(notes)  # type: ignore[misc]
 
 
 def _flush(chroms, pos, ids, refs, alts, dosages) -> Iterator[tuple[str, pa.Table]]:
