@@ -149,3 +149,40 @@ def test_version_option(run):
     assert res.exit_code == 0 and "BLA" in res.stdout
     res = run("tissues", "--version", "v3", "--format", "tsv")
     assert res.exit_code == 0 and res.stdout.count("\n") == 1  # header only
+
+
+@pytest.mark.parametrize("command", ["gene", "assoc", "variant", "expression"])
+def test_cli_parquet_equals_the_python_method(command, run, db, tmp_path):
+    """Parquet written by the CLI (DuckDB writes it) holds the method's frame, types included."""
+    import polars as pl
+
+    args, call = CALLS[command]
+    out = tmp_path / f"{command}.parquet"
+    res = run(command, *args, "--format", "parquet", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    got, want = pl.read_parquet(out), call(db)
+    assert got.schema == want.schema
+    assert got.equals(want)
+
+
+def test_query_commands_load_neither_polars_nor_pyarrow(tiny_db):
+    """The CLI renders DuckDB's rows itself: polars and pyarrow would cost more start-up time
+    than the query (issue 4's 0.5 s round trip)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ratgtex_db.cli import main\n"
+        f"sys.argv = ['ratgtex-db', '--db', {str(tiny_db)!r}, 'gene', {GENE!r}, '--format', "
+        "'tsv']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stdout.flush()\n"
+        "print('LOADED', sorted(m for m in ('polars', 'pyarrow', 'pandas', 'numpy') "
+        "if m in sys.modules), file=sys.stderr)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert GENE in res.stdout
+    assert "LOADED []" in res.stderr, res.stderr

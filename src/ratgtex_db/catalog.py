@@ -11,27 +11,20 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from ratgtex_db.errors import CatalogLocked, ConfigError
 from ratgtex_db.manifest import SCHEMA_SQL
 from ratgtex_db.paths import catalog_path, lake_dir, sql_dir
-from ratgtex_db.tables import PARTITION_TYPES, TABLES, Table
+
+if TYPE_CHECKING:  # tables (and pyarrow) are needed only to write views, not to query
+    from ratgtex_db.tables import Table
 
 LOCK_RETRY_SECONDS = 30.0
 SCHEMA_VERSION = "1"
 
-DUCKDB_TYPES: dict[pa.DataType, str] = {
-    pa.string(): "VARCHAR",
-    pa.int8(): "TINYINT",
-    pa.int32(): "INTEGER",
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.bool_(): "BOOLEAN",
-    pa.list_(pa.int8()): "TINYINT[]",
-}
 
 
 def _is_lock_error(err: Exception) -> bool:
@@ -76,6 +69,8 @@ def _lit(text: str) -> str:
 
 def lake_view_sql(table: Table, files: list[str]) -> str:
     """The SELECT behind ``_lake_<table>``: partition columns first, then stored columns."""
+    from ratgtex_db.tables import DUCKDB_TYPES, PARTITION_TYPES
+
     if not files:
         cols = [f"CAST(NULL AS {PARTITION_TYPES[k]}) AS {_q(k)}" for k in table.partition_keys]
         cols += [f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}" for n, t in table.columns]
@@ -93,6 +88,8 @@ def refresh_lake_views(
     con: duckdb.DuckDBPyConnection, db_dir: Path, tables: list[str] | None = None
 ) -> None:
     """(Re)create ``_lake_<table>`` for the given tables (default: all) from ``_lake_files``."""
+    from ratgtex_db.tables import TABLES
+
     lake = lake_dir(db_dir).resolve()
     for name in tables or list(TABLES):
         rows = con.execute(
@@ -151,7 +148,8 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     try:
-        row = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
+        rows = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchall()
+        row = rows[0] if rows else None
     except duckdb.CatalogException:
         return None
     return row[0] if row else None

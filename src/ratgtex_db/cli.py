@@ -95,11 +95,15 @@ VersionOpt = Annotated[
 
 
 def open_db(version: str | None = None):
-    """Open the database of ``--db`` read-only (converting library errors to exit 1)."""
+    """Open the database of ``--db`` read-only (converting library errors to exit 1).
+
+    Queries return rows fetched on demand (``frames=False``): rendering them needs neither
+    polars nor pyarrow, whose imports would cost more than most queries.
+    """
     from ratgtex_db.database import Database
 
     try:
-        return Database(state.db, version)
+        return Database(state.db, version, frames=False)
     except RatgtexError as err:
         raise fail(err) from err
 
@@ -219,12 +223,11 @@ def info(fmt: FormatOpt = None) -> None:
     """
     with open_db() as db:
         parts = db.info()
-        synthetic = db.is_synthetic()
-    typer.echo(f"database: {state.db}")
-    if synthetic:
-        typer.echo("NOTE: this database holds SYNTHETIC demo data, not real RatGTEx results.")
-    for title, frame in parts.items():
-        emit(frame, fmt, None, title=title)
+        typer.echo(f"database: {state.db}")
+        if db.is_synthetic():
+            typer.echo("NOTE: this database holds SYNTHETIC demo data, not real RatGTEx results.")
+        for title, frame in parts.items():
+            emit(frame, fmt, None, title=title)
 
 
 @app.command()
@@ -452,7 +455,7 @@ def cmd_tissues(tissue: TissueOpt = None, version: VersionOpt = None, fmt: Forma
                 output: OutputOpt = None, limit: LimitOpt = None) -> None:
     with _Querying(version) as db:
         frame = db.tissues(_split(tissue), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("gene", help=_query_help("gene", "ratgtex-db gene Grin2b cd300lf --tissue BLA"))
@@ -464,7 +467,7 @@ def cmd_gene(
 ) -> None:
     with _Querying(version) as db:
         frame = db.gene(_values(genes), _split(tissue), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("eqtls", help=_query_help("eqtls", "ratgtex-db eqtls --gene Grin2b,Cd300lf "
@@ -475,7 +478,7 @@ def cmd_eqtls(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOp
     with _Querying(version) as db:
         frame = db.eqtls(_values(gene), _values(variant), region, _split(tissue),
                          version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("xqtls", help=_query_help("xqtls", "ratgtex-db xqtls --gene Grin2b --modality "
@@ -492,7 +495,7 @@ def cmd_xqtls(
     with _Querying(version) as db:
         frame = db.xqtls(_values(gene), _values(variant), region, _split(tissue),
                          _split(modality), cross_modality, version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("assoc", help=_query_help("assoc", "ratgtex-db assoc --gene Grin2b --tissue BLA "
@@ -507,7 +510,7 @@ def cmd_assoc(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOp
     with _Querying(version) as db:
         frame = db.assoc(_values(gene), _values(variant), region, _split(tissue),
                          _split(modality), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("expression", help=_query_help(
@@ -526,7 +529,7 @@ def cmd_expression(
     with _Querying(version) as db:
         frame = db.expression(_values(genes), _split(tissue), unit, samples, version=version,
                               limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("top-expressed", help=_query_help("top_expressed", "ratgtex-db top-expressed BLA "
@@ -541,7 +544,7 @@ def cmd_top_expressed(
 ) -> None:
     with _Querying(version) as db:
         frame = db.top_expressed(tissue, n, exclude_mt, version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("sharing", help=_query_help("sharing", "ratgtex-db sharing --modality splicing"))
@@ -550,7 +553,7 @@ def cmd_sharing(modality: ModalityOpt = "expression", tissue: TissueOpt = None,
                 limit: LimitOpt = None) -> None:
     with _Querying(version) as db:
         frame = db.sharing(modality, _split(tissue), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("specific", help=_query_help("specific", "ratgtex-db specific BLA"))
@@ -560,7 +563,7 @@ def cmd_specific(tissue: Annotated[str, typer.Argument(help="Tissue id.")],
                  limit: LimitOpt = None) -> None:
     with _Querying(version) as db:
         frame = db.specific(tissue, modality, version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("trans", help=_query_help("trans", "ratgtex-db trans --gene Grin2b --max-pval "
@@ -575,7 +578,7 @@ def cmd_trans(
     with _Querying(version) as db:
         frame = db.trans(_values(gene), _values(variant), _split(tissue), max_pval, region,
                          version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("variant", help=_query_help("variant", "ratgtex-db variant chr1:793394 "
@@ -588,7 +591,7 @@ def cmd_variant(
 ) -> None:
     with _Querying(version) as db:
         frame = db.variant(_values(variants), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("region", help=_query_help("region", "ratgtex-db region chr1:1000000-2000000"))
@@ -600,7 +603,7 @@ def cmd_region(
 ) -> None:
     with _Querying(version) as db:
         frame = db.region(region, _split(tissue), version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 @app.command("genotype-expression",
@@ -621,7 +624,7 @@ def cmd_genotype_expression(
             frame = db.genotype_expression_summary(gene, variant, tissue, version=version)
         else:
             frame = db.genotype_expression(gene, variant, tissue, version=version, limit=limit)
-    emit(frame, fmt, output, limit)
+        emit(frame, fmt, output, limit)
 
 
 def _split(values: list[str] | None) -> list[str] | None:

@@ -9,34 +9,24 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ratgtex_db import catalog, queries
 from ratgtex_db.errors import ConfigError, QueryError
-from ratgtex_db.manifest import sha256_file
 from ratgtex_db.paths import lake_dir, resolve_db_dir
+from ratgtex_db.queries import Rows
+
+if TYPE_CHECKING:  # imported when first needed: the CLI renders Rows without them
+    import polars as pl
+    import pyarrow as pa
+
+    from ratgtex_db.result import Result
 
 #: Statement types ``sql`` accepts; anything else (COPY, ATTACH, INSTALL, LOAD, writes) is
 #: refused so that ad hoc SQL can never change the catalog or write files.
 READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
-
-
-class Result(pl.DataFrame):
-    """A polars DataFrame with ``.arrow()`` (as in ``db.sql(q).arrow()``)."""
-
-    def arrow(self) -> pa.Table:
-        return self.to_arrow()
-
-
-def _result(frame: pl.DataFrame) -> Result:
-    out = Result.__new__(Result)
-    out._df = frame._df
-    return out
 
 
 def _version_key(v: str) -> tuple[int, str]:
@@ -53,8 +43,12 @@ class Database:
         version: str | None = None,
         *,
         read_only: bool = True,
+        frames: bool = True,
     ) -> None:
+        """``frames=False`` makes queries return :class:`~ratgtex_db.queries.Rows` (fetched on
+        demand, no polars) instead of polars frames; the command line uses it."""
         self.path = resolve_db_dir(path)
+        self._frames = frames
         if read_only:
             self._con = catalog.open_read_only(self.path)
         else:
@@ -129,14 +123,27 @@ class Database:
             self.check_read_only(query)
         try:
             rel = self._con.sql(query, params=params)
-            table = queries.fetch_arrow(rel) if rel is not None else pa.table({})
         except duckdb.Error as err:
             raise QueryError(f"{type(err).__name__}: {err}") from err
-        return _result(pl.from_arrow(table))  # type: ignore[arg-type]
+        return self._wrap(Rows(rel))
 
     def arrow(self, query: str, params: Any = None) -> pa.Table:
         """Run a read-only query and return an Arrow table."""
-        return self.sql(query, params).to_arrow()
+        self.check_read_only(query)
+        try:
+            rel = self._con.sql(query, params=params)
+        except duckdb.Error as err:
+            raise QueryError(f"{type(err).__name__}: {err}") from err
+        return Rows(rel).arrow()
+
+    def _wrap(self, rows: Rows) -> Result:
+        """The value a query returns: a polars :class:`~ratgtex_db.result.Result`, or the
+        :class:`~ratgtex_db.queries.Rows` themselves when opened with ``frames=False``."""
+        if not self._frames:
+            return rows  # type: ignore[return-value]
+        from ratgtex_db.result import result_of
+
+        return result_of(rows.arrow())
 
     # -- canned queries: sql/queries/<name>.sql, the CLI command of the same name ----------
     # Each method resolves its inputs (gene names, tissues, variant ids, regions) and runs one
@@ -144,7 +151,7 @@ class Database:
     # ``limit`` caps the rows inside DuckDB (the CLI's --limit).
 
     def _query(self, name: str, params: dict[str, Any], limit: int | None = None) -> Result:
-        return _result(queries.execute(self._con, name, params, limit))
+        return self._wrap(queries.execute(self._con, name, params, limit))
 
     @queries.documented("tissues")
     def tissues(self, tissue: str | list[str] | None = None, *, version: str | None = None,
@@ -404,7 +411,7 @@ class Database:
 
     # -- housekeeping -----------------------------------------------------------------------
 
-    def info(self) -> dict[str, pl.DataFrame]:
+    def info(self) -> dict[str, Result]:
         """Versions, tissues, tables (rows, bytes) and source vs lake size."""
         versions = self.sql(
             """
@@ -438,13 +445,18 @@ class Database:
 
     def is_synthetic(self) -> bool:
         """True if any ingested file came from a synthetic (generated) release."""
-        row = self._con.execute(
+        rows = self._con.execute(
             "SELECT bool_or(synthetic) FROM ingested_files WHERE status = 'ingested'"
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()  # fetchall, not fetchone: DuckDB refuses new work beside an open result
+        return bool(rows and rows[0][0])
 
     def validate(self) -> pl.DataFrame:
         """Re-check the lake against the manifest; one row per problem (empty = all good)."""
+        import polars as pl
+        import pyarrow.parquet as pq
+
+        from ratgtex_db.manifest import sha256_file
+
         problems: list[tuple[str, str, str]] = []
         lake = lake_dir(self.path)
         for table, rel, rows in self._con.execute(

@@ -94,8 +94,8 @@ def lookup(con: duckdb.DuckDBPyConnection, path: str) -> ManifestRow | None:
     cols = [f.name for f in fields(ManifestRow)]
     got = con.execute(
         f"SELECT {', '.join(cols)} FROM ingested_files WHERE path = ?", [path]
-    ).fetchone()
-    return ManifestRow(*got) if got else None
+    ).fetchall()
+    return ManifestRow(*got[0]) if got else None
 
 
 def by_sha(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:

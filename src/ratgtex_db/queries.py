@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
-import pyarrow as pa
 
 from ratgtex_db.errors import QueryError, UnknownGene
 from ratgtex_db.paths import sql_dir
-from ratgtex_db.registry import MODALITIES
+from ratgtex_db.release import MODALITIES
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from ratgtex_db.database import Database
 
 #: Half-width of the tensorQTL cis window (release-format 3.13, 6.1).
@@ -170,6 +170,8 @@ def get(name: str) -> Query:
 
 def fetch_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
     """A relation's rows as an Arrow table, across DuckDB API generations."""
+    import pyarrow as pa
+
     for attr in ("to_arrow_table", "fetch_arrow_table", "arrow"):
         fn = getattr(rel, attr, None)
         if fn is not None:
@@ -178,12 +180,95 @@ def fetch_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
     raise QueryError("this DuckDB version offers no Arrow export")
 
 
+#: DuckDB type names rendered right-aligned as numbers.
+_NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                  "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE"}
+
+
+class Rows:
+    """A query's result, fetched on demand: Python rows, Arrow, or Parquet written by DuckDB.
+
+    It offers the part of the polars DataFrame API the renderer uses (``columns``, ``rows()``,
+    ``head()``, ``height``, ``write_parquet()``), so the command line can print results without
+    importing polars or pyarrow, which would cost more than the query. The connection must stay
+    open until the rows are fetched. Errors while fetching are :class:`QueryError` naming the
+    SQL file and line, as errors while binding are.
+    """
+
+    def __init__(self, rel: duckdb.DuckDBPyRelation | None, query: Query | None = None) -> None:
+        self._rel = rel
+        self._query = query
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    def _fail(self, err: duckdb.Error) -> QueryError:
+        return _query_error(self._query, err)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._rel.columns) if self._rel is not None else []
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: is it a number (for right-aligned table cells)?"""
+        if self._rel is None:
+            return []
+        return [str(t).split("(")[0] in _NUMERIC_TYPES or str(t).startswith("DECIMAL")
+                for t in self._rel.types]
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            try:
+                self._rows = self._rel.fetchall() if self._rel is not None else []
+            except duckdb.Error as err:
+                raise self._fail(err) from err
+        return self._rows
+
+    def dicts(self) -> list[dict[str, Any]]:
+        cols = self.columns
+        return [dict(zip(cols, r, strict=True)) for r in self.rows()]
+
+    @property
+    def height(self) -> int:
+        return len(self.rows())
+
+    def head(self, n: int) -> Rows:
+        if self._rel is None:
+            return self
+        return Rows(self._rel.limit(max(int(n), 0)), self._query)
+
+    def arrow(self) -> pa.Table:
+        import pyarrow as pa
+
+        if self._rel is None:
+            return pa.table({})
+        try:
+            return fetch_arrow(self._rel)
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def write_parquet(self, path: str | Path, compression: str = "zstd") -> None:
+        if self._rel is None:
+            raise QueryError("the statement returned no rows to write")
+        try:
+            self._rel.write_parquet(str(path), compression=compression)
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+
+def _query_error(q: Query | None, err: duckdb.Error) -> QueryError:
+    if q is None:
+        return QueryError(f"{type(err).__name__}: {err}")
+    return QueryError(f"{q.path}:{_error_line(q, str(err))}: query {q.name!r} failed: "
+                      f"{type(err).__name__}: {err}")
+
+
 def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
-            limit: int | None = None) -> pl.DataFrame:
-    """Run the query ``name`` with ``params`` bound by value; ``limit`` caps the rows in SQL.
+            limit: int | None = None) -> Rows:
+    """Bind the query ``name`` to ``params`` (by value); ``limit`` caps the rows in SQL.
 
     Only the parameters the query uses are bound (DuckDB refuses unused ones); a parameter the
-    query needs but ``params`` lacks is a bug of the caller and raises ``QueryError``.
+    query needs but ``params`` lacks is a bug of the caller and raises ``QueryError``. The
+    rows are fetched when the result is read.
     """
     q = get(name)
     missing = [p for p in q.params if p not in params]
@@ -194,11 +279,9 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
         rel = con.sql(q.sql, params=bound)
         if limit is not None:
             rel = rel.limit(max(int(limit), 0))
-        table = fetch_arrow(rel)
     except duckdb.Error as err:
-        raise QueryError(f"{q.path}:{_error_line(q, str(err))}: query {name!r} failed: "
-                         f"{type(err).__name__}: {err}") from err
-    return pl.from_arrow(table)  # type: ignore[return-value]
+        raise _query_error(q, err) from err
+    return Rows(rel, q)
 
 
 def _error_line(q: Query, message: str) -> int:
@@ -404,7 +487,7 @@ def resolve_genes(db: Database, values: str | Iterable[str] | None,
                    {"version": version, "queries": items, "n_suggestions": MAX_SUGGESTIONS})
     found: dict[str, list[Gene]] = {}
     suggestions: dict[str, list[str]] = {}
-    for r in rows.iter_rows(named=True):
+    for r in rows.dicts():
         if r["match"] == "suggestion":
             suggestions.setdefault(r["query"], []).append(r["gene_id"])
         else:
@@ -431,7 +514,7 @@ def resolve_tissues(db: Database, values: str | Iterable[str] | None,
     items = as_list(values)
     if items is None:
         return None
-    known = execute(db.connection, "known_tissues", {"version": version})["tissue"].to_list()
+    known = [r[0] for r in execute(db.connection, "known_tissues", {"version": version}).rows()]
     by_lower = {t.lower(): t for t in known}
     out: list[str] = []
     for item in items:

@@ -15,46 +15,21 @@ from pathlib import PurePosixPath
 import pyarrow as pa
 
 from ratgtex_db.errors import UnknownFileKind
+
+# The release vocabulary lives in release.py; the registry re-exports it.
+from ratgtex_db.release import (  # noqa: F401 - the registry re-exports the vocabulary
+    CROSS_MODALITY,
+    DOWNLOAD_PAGE_TISSUES_V4,
+    GENOMES,
+    LATEST_VERSION,
+    MODALITIES,
+    NA_TOKENS,
+    NORMS,
+    SUB_DATASETS_V4,
+    TISSUES,
+    UNITS_V4,
+)
 from ratgtex_db.tables import F64, I32, QTL_STATS, B, S
-
-# --- release vocabulary (release-format.md section 1.1) -------------------------------------
-
-#: Genome tag of each version's coordinate-bearing files.
-GENOMES: dict[str, str] = {"v1": "rn6", "v2": "rn7", "v3": "rn7", "v4": "rn8"}
-
-#: Tissue IDs used in file names, per version (merged IDs for v4; sub-datasets live in tables).
-TISSUES: dict[str, tuple[str, ...]] = {
-    "v1": ("Adipose", "BLA", "Brain", "Eye", "IL", "LHb", "Liver", "NAcc1", "NAcc2", "OFC",
-           "PL1", "PL2"),
-    "v2": ("Adipose", "BLA", "Brain", "Eye", "IL", "LHb", "Liver", "NAcc1", "NAcc2", "OFC",
-           "PL1", "PL2"),
-    "v3": ("Adipose", "BLA", "Brain", "Eye", "IL", "LHb", "Liver", "NAcc", "OFC", "PL", "pVTA",
-           "RMTg", "NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3"),
-    "v4": ("Adipose", "BLA", "Brain", "Eye", "IC", "IL", "LHb", "Liver", "NAcc", "OFC", "PL",
-           "pVTA", "RMTg"),
-}
-
-#: The 11 tissues of the public v4 download page (no Adipose/Liver).
-DOWNLOAD_PAGE_TISSUES_V4 = ("BLA", "Brain", "Eye", "IC", "IL", "LHb", "NAcc", "OFC", "PL",
-                            "pVTA", "RMTg")
-
-#: Sub-datasets of merged v4 tissues with their sample counts (release-format 2.1).
-SUB_DATASETS_V4: dict[str, tuple[tuple[str, int], ...]] = {
-    "NAcc": (("NAcc1", 77), ("NAcc2", 191), ("NAcc3", 159), ("NAcc4", 143)),
-    "PL": (("PL1", 82), ("PL2", 192), ("PL3", 130)),
-    "pVTA": (("pVTA1", 152), ("pVTA2", 141)),
-}
-
-MODALITIES: tuple[str, ...] = ("expression", "isoforms", "splicing", "alt_TSS", "alt_polyA",
-                               "stability")
-CROSS_MODALITY = "cross_modality"
-NORMS: tuple[str, ...] = ("unnorm", "norm")
-UNITS_V4: tuple[str, ...] = ("log2", "tpm")
-LATEST_VERSION = "v4"
-
-#: Tokens read as NULL in every text file: readr writes 'NA', pandas an empty field
-#: (release-format 7.2); 'nan'/'NaN' are pandas/numpy spellings of a missing double.
-NA_TOKENS: tuple[str, ...] = ("", "NA", "NaN", "nan")
 
 #: Regular expression of each template placeholder.
 PLACEHOLDERS: dict[str, str] = {

@@ -12,11 +12,17 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import IO
-
-import polars as pl
+from typing import IO, TYPE_CHECKING
 
 from ratgtex_db.errors import ConfigError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ratgtex_db.queries import Rows
+
+    #: What can be rendered: a polars frame, or query rows fetched on demand (no polars).
+    Frame = pl.DataFrame | Rows
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl", "parquet")
 
@@ -50,7 +56,7 @@ def _text(value: object) -> str:
 
 
 def render(
-    frame: pl.DataFrame,
+    frame: Frame,
     fmt: str | None = None,
     output: str | Path | None = None,
     *,
@@ -84,7 +90,7 @@ def _format_from_suffix(output: str | Path) -> str:
     return suffix if suffix in FORMATS else "tsv"
 
 
-def to_text(frame: pl.DataFrame, fmt: str) -> str:
+def to_text(frame: Frame, fmt: str) -> str:
     """Render as tsv, csv, json or jsonl text."""
     rows = frame.rows()
     cols = frame.columns
@@ -105,18 +111,27 @@ def to_text(frame: pl.DataFrame, fmt: str) -> str:
     raise ConfigError(f"unknown text format {fmt!r}")
 
 
-def _rich_table(frame: pl.DataFrame, title: str | None, stream: IO[str] | None) -> None:
+def _rich_table(frame: Frame, title: str | None, stream: IO[str] | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=stream) if stream is not None else Console()
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col, dtype in zip(frame.columns, frame.dtypes, strict=True):
-        table.add_column(col, justify="right" if dtype.is_numeric() else "left")
-    for row in frame.rows():
+    for col, numeric in zip(frame.columns, _numeric(frame), strict=True):
+        table.add_column(col, justify="right" if numeric else "left")
+    rows = frame.rows()
+    for row in rows:
         table.add_row(*[_cell(v) for v in row])
     console.print(table)
-    console.print(f"[dim]{frame.height} row{'s' if frame.height != 1 else ''}[/dim]")
+    console.print(f"[dim]{len(rows)} row{'s' if len(rows) != 1 else ''}[/dim]")
+
+
+def _numeric(frame: Frame) -> list[bool]:
+    """Per column: right-align as a number?"""
+    numeric = getattr(frame, "numeric", None)  # Rows know their DuckDB types
+    if numeric is not None:
+        return list(numeric)
+    return [dtype.is_numeric() for dtype in frame.dtypes]
 
 
 def _cell(value: object) -> str:

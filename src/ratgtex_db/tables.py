@@ -28,6 +28,17 @@ PARTITION_TYPES: dict[str, str] = {
     "dataset": "VARCHAR",
 }
 
+#: The DuckDB type of each stored Arrow type (the typed empty ``_lake_`` views).
+DUCKDB_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "VARCHAR",
+    pa.int8(): "TINYINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.list_(pa.int8()): "TINYINT[]",
+}
+
 
 @dataclass(frozen=True)
 class Table:
