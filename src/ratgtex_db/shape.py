@@ -61,9 +61,23 @@ def normalize_chrom(arr: pa.Array) -> pa.Array:
         "chr", arr, ""))
 
 
+def per_distinct(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]
+                 ) -> pa.Array:
+    """``fn`` computed once per distinct value and expanded back to every row (NULL stays NULL).
+
+    Ids repeat heavily in pair files (a phenotype has hundreds of pairs, a variant pairs with
+    every phenotype near it), so string work on the distinct values is several times cheaper.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    return pc.take(fn(encoded.dictionary), encoded.indices)
+
+
 def gene_from_phenotype(pid: pa.Array) -> pa.Array:
     """Text before the first '__' (release-format 2.4); the whole id when there is none."""
-    return pc.list_element(pc.split_pattern(pid, "__", max_splits=1), 0)
+    return per_distinct(pid, lambda p: pc.list_element(pc.split_pattern(p, "__", max_splits=1),
+                                                        0))
 
 
 _VARIANT_RE = r"^(?P<chrom>[^:]+):(?P<pos>[0-9]+)$"
@@ -71,15 +85,20 @@ _VARIANT_RE = r"^(?P<chrom>[^:]+):(?P<pos>[0-9]+)$"
 
 def split_variant(name: str, vid: pa.Array, first_line: int) -> tuple[pa.Array, pa.Array]:
     """``chrN:pos`` -> (chrom 'chrN', pos INTEGER); a malformed id is a FormatError."""
-    parts = pc.extract_regex(vid, _VARIANT_RE)
+    if isinstance(vid, pa.ChunkedArray):
+        vid = vid.combine_chunks()
+    encoded = pc.dictionary_encode(vid)
+    ids = encoded.dictionary
+    parts = pc.extract_regex(ids, _VARIANT_RE)
     chrom = pc.struct_field(parts, "chrom")
-    bad = pc.and_(pc.is_valid(vid), pc.is_null(chrom))
-    if pc.any(bad).as_py():
-        i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+    if chrom.null_count:
+        bad_ids = pc.filter(ids, pc.is_null(chrom))
+        i = int(np.flatnonzero(pc.is_in(vid, value_set=bad_ids).to_numpy(
+            zero_copy_only=False))[0])
         raise FormatError(name, "", line=first_line + i, column="variant_id",
                           expected="a variant id chrN:pos", found=str(vid[i].as_py()))
     pos = pc.cast(pc.struct_field(parts, "pos"), pa.int32())
-    return normalize_chrom(chrom), pos
+    return (pc.take(normalize_chrom(chrom), encoded.indices), pc.take(pos, encoded.indices))
 
 
 def finite_or_null(arr: pa.Array) -> pa.Array:
@@ -111,13 +130,13 @@ def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int) 
     want = set(table.column_names)
     if "gene_id" in want and "gene_id" not in data and "phenotype_id" in data:
         data["gene_id"] = gene_from_phenotype(data["phenotype_id"])
+    if "chrom" in data:  # from the file: v1/v2 write bare numbers
+        data["chrom"] = per_distinct(data["chrom"], normalize_chrom)
     if "variant_id" in data and ("chrom" in want or "pos" in want):
         if "chrom" not in data or "pos" not in data:
-            chrom, pos = split_variant(name, data["variant_id"], first_line)
+            chrom, pos = split_variant(name, data["variant_id"], first_line)  # normalized
             data.setdefault("chrom", chrom)
             data.setdefault("pos", pos)
-    if "chrom" in data:
-        data["chrom"] = normalize_chrom(data["chrom"])
 
 
 # --- header helpers ----------------------------------------------------------------------

@@ -20,7 +20,9 @@ from ratgtex_db.errors import FormatError, SchemaError
 from ratgtex_db.registry import NA_TOKENS
 
 GZIP_MAGIC = b"\x1f\x8b"
-BLOCK_SIZE = 8 << 20
+#: Bytes per parsed block: 1 MiB measured faster than 8 MiB (the parse of one block overlaps
+#: the inflate and the conversion of the previous one) and keeps batches small.
+BLOCK_SIZE = 1 << 20
 TRUE_VALUES = ["True", "TRUE", "true"]
 FALSE_VALUES = ["False", "FALSE", "false"]
 
