@@ -195,6 +195,29 @@ def test_reingest_is_incremental(tiny_release, tmp_path):
     assert n == len(lines) - 2
 
 
+def test_files_committed_together_leave_no_orphans(tiny_v4, tmp_path):
+    """Commits are grouped: two files of one partition in one group keep only the later one's
+    Parquet file, and the lake holds exactly the files the manifest names."""
+    src = tiny_v4 / "eqtl" / "top_assoc.v4_rn8.tsv"
+    lines = src.read_text().splitlines(keepends=True)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / src.name).write_text("".join(lines))
+    (tmp_path / "b" / src.name).write_text("".join(lines[:-3]))
+    db = tmp_path / "db"
+    report = ingest([tmp_path / "a", tmp_path / "b", tiny_v4 / "xqtl"], db)
+    assert not report.failed and report.count("ingested") > 2
+    last = [r.path for r in report.results if Path(r.path).name == src.name][-1]
+    with ratgtex_db.open(db) as dbh:
+        n = dbh.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]
+        named = set(dbh.sql("SELECT file FROM _lake_files")["file"].to_list())
+        assert dbh.validate().height == 0
+    assert n == len(Path(last).read_text().splitlines()) - 1
+    on_disk = {p.relative_to(db / "lake").as_posix() for p in (db / "lake").rglob("*.parquet")}
+    assert on_disk == named
+    assert len([f for f in named if f.startswith("top_assoc/")]) == 1
+
+
 def test_moved_database_still_opens(tiny_v4, tmp_path):
     db = tmp_path / "db"
     ingest([tiny_v4 / "eqtl"], db)

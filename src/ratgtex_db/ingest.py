@@ -202,26 +202,42 @@ def _row(sf: SourceFile, status: str, message: str | None, size: int, sha: str |
     )
 
 
-def _commit(db_dir: Path, sf: SourceFile, conv: _Converted, size: int, sha: str) -> int:
-    """Swap the converted partitions in and record the file; returns bytes written."""
-    assert sf.match is not None
+def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) -> list[int]:
+    """Swap the converted partitions of a group of files in and record them, in one catalog
+    transaction; returns the bytes written per file.
+
+    Each file stays all or nothing: its partitions are replaced and its manifest row written
+    in the same transaction as the others of the group, or, on failure, none are.
+    """
     lake = lake_dir(db_dir)
-    moved: list[tuple[str, str, str, int, int]] = []
-    for table_name, (staged, rows) in conv.outputs.items():
-        table = TABLES[table_name]
-        part = hive_dir(table, sf.match.partition)
-        dest_dir = lake / part
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        stem = Path(sf.path.name).name.split(".")[0] or table_name
-        dest = dest_dir / f"{stem}-{sha[:12]}-{uuid.uuid4().hex[:8]}.parquet"
-        os.replace(staged, dest)
-        moved.append((table_name, part, dest.relative_to(lake).as_posix(), rows,
-                      dest.stat().st_size))
-    con = catalog.connect(db_dir, read_only=False)
+    moved: list[tuple[int, str, str, str, int, int, str]] = []
+    try:
+        for i, (sf, conv, _size, sha) in enumerate(group):
+            assert sf.match is not None
+            for table_name, (staged, rows) in conv.outputs.items():
+                table = TABLES[table_name]
+                part = hive_dir(table, sf.match.partition)
+                dest_dir = lake / part
+                dest_dir.mkdir(parents=True, exist_ok=True)
+                stem = Path(sf.path.name).name.split(".")[0] or table_name
+                dest = dest_dir / f"{stem}-{sha[:12]}-{uuid.uuid4().hex[:8]}.parquet"
+                os.replace(staged, dest)
+                moved.append((i, table_name, part, dest.relative_to(lake).as_posix(), rows,
+                              dest.stat().st_size, str(sf.path)))
+    except BaseException:
+        for m in moved:
+            (lake / m[3]).unlink(missing_ok=True)
+        raise
     old: list[str] = []
     try:
+        con = catalog.connect(db_dir, read_only=False)
+    except BaseException:
+        for m in moved:
+            (lake / m[3]).unlink(missing_ok=True)
+        raise
+    try:
         con.execute("BEGIN TRANSACTION")
-        for table_name, part, rel, rows, nbytes in moved:
+        for _i, table_name, part, rel, rows, nbytes, source in moved:
             prev = con.execute(
                 "SELECT file FROM _lake_files WHERE table_name = ? AND partition = ?",
                 [table_name, part],
@@ -230,24 +246,26 @@ def _commit(db_dir: Path, sf: SourceFile, conv: _Converted, size: int, sha: str)
             con.execute("DELETE FROM _lake_files WHERE table_name = ? AND partition = ?",
                         [table_name, part])
             con.execute("INSERT INTO _lake_files VALUES (?, ?, ?, ?, ?, ?)",
-                        [table_name, part, rel, rows, nbytes, str(sf.path)])
-        rows_written = sum(m[3] for m in moved)
-        record(con, _row(sf, INGESTED, conv.message, size, sha, conv.rows_read, rows_written))
-        catalog.refresh_lake_views(con, db_dir, [m[0] for m in moved])
+                        [table_name, part, rel, rows, nbytes, source])
+        for i, (sf, conv, size, sha) in enumerate(group):
+            rows_written = sum(m[4] for m in moved if m[0] == i)
+            record(con, _row(sf, INGESTED, conv.message, size, sha, conv.rows_read,
+                             rows_written))
+        catalog.refresh_lake_views(con, db_dir, sorted({m[1] for m in moved}))
         con.execute("COMMIT")
     except BaseException:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
-        for _, _, rel, _, _ in moved:
-            (lake / rel).unlink(missing_ok=True)
+        for m in moved:
+            (lake / m[3]).unlink(missing_ok=True)
         raise
     finally:
         con.close()
-    for rel in old:
+    for rel in old:  # no longer named by the manifest (a later file of the group included)
         (lake / rel).unlink(missing_ok=True)
-    return sum(m[4] for m in moved)
+    return [sum(m[5] for m in moved if m[0] == i) for i in range(len(group))]
 
 
 def _record_only(db_dir: Path, row: ManifestRow) -> None:
@@ -390,52 +408,108 @@ class _NoLock:
         return None
 
 
-def _finish(db_dir: Path, sf: SourceFile, size: int, sha: str, conv: _Converted | None,
-            err: BaseException | None, report: IngestReport, notify: Progress) -> None:
+def _failed(db_dir: Path, sf: SourceFile, size: int, sha: str, err: BaseException,
+            report: IngestReport, notify: Progress) -> None:
     kind = sf.match.kind.name if sf.match else None
-    if err is None and conv is not None:
-        try:
-            t0 = time.perf_counter()
-            out_bytes = _commit(db_dir, sf, conv, size, sha)
-            res = FileResult(str(sf.path), kind, INGESTED, None, conv.rows_read,
-                             sum(r for _, r in conv.outputs.values()), size, out_bytes,
-                             conv.seconds + time.perf_counter() - t0)
-        except RatgtexError as exc:
-            err = exc
-    if err is not None:
-        message = str(err) if isinstance(err, RatgtexError) else f"{type(err).__name__}: {err}"
-        if not isinstance(err, RatgtexError):
-            message = f"{sf.path}: {message}"
-        _record_only(db_dir, _row(sf, FAILED, message, size, sha))
-        res = FileResult(str(sf.path), kind, FAILED, message, bytes_in=size)
+    message = str(err) if isinstance(err, RatgtexError) else f"{type(err).__name__}: {err}"
+    if not isinstance(err, RatgtexError):
+        message = f"{sf.path}: {message}"
+    _record_only(db_dir, _row(sf, FAILED, message, size, sha))
+    res = FileResult(str(sf.path), kind, FAILED, message, bytes_in=size)
     report.results.append(res)
     notify("file", {"result": res})
 
 
+class _Committer:
+    """Commits converted files in groups, at most ``GROUP_SECONDS`` after the first of a group
+    was converted (and at the end).
+
+    A commit opens the catalog for writing, which costs tens of milliseconds (open, write,
+    checkpoint on close); a release has hundreds of small files, so one commit per file would
+    cost more than converting them. Readers still wait at most one short commit. If a group's
+    commit fails, its files are committed one by one so that only the file at fault fails.
+    """
+
+    GROUP_SECONDS = 1.0
+    GROUP_FILES = 64
+
+    def __init__(self, db_dir: Path, report: IngestReport, notify: Progress) -> None:
+        self.db_dir, self.report, self.notify = db_dir, report, notify
+        self.pending: list[tuple[SourceFile, _Converted, int, str]] = []
+        self.since = 0.0
+
+    def add(self, sf: SourceFile, conv: _Converted, size: int, sha: str) -> None:
+        if not self.pending:
+            self.since = time.perf_counter()
+        self.pending.append((sf, conv, size, sha))
+        if (len(self.pending) >= self.GROUP_FILES
+                or time.perf_counter() - self.since >= self.GROUP_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        group, self.pending = self.pending, []
+        if not group:
+            return
+        t0 = time.perf_counter()
+        try:
+            written = _commit(self.db_dir, group)
+        except (RatgtexError, OSError, duckdb.Error) as err:
+            if len(group) > 1:  # find the file at fault: commit them one by one
+                for item in group:
+                    self.pending = [item]
+                    self.flush()
+                return
+            sf, conv, size, sha = group[0]
+            _discard(conv)
+            _failed(self.db_dir, sf, size, sha, err, self.report, self.notify)
+            return
+        share = (time.perf_counter() - t0) / len(group)
+        for (sf, conv, size, _sha), out_bytes in zip(group, written, strict=True):
+            res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, INGESTED,
+                             None, conv.rows_read, sum(r for _, r in conv.outputs.values()),
+                             size, out_bytes, conv.seconds + share)
+            self.report.results.append(res)
+            self.notify("file", {"result": res})
+
+
+def _discard(conv: _Converted) -> None:
+    for staged, _rows in conv.outputs.values():
+        Path(staged).unlink(missing_ok=True)
+
+
 def _run(db_dir: Path, todo: list[tuple[SourceFile, int, str]], staging: Path, jobs: int,
          report: IngestReport, notify: Progress) -> None:
-    # Largest first balances workers; commits happen here, one at a time.
+    # Largest first balances workers; commits happen here, in groups, one at a time.
     order = sorted(todo, key=lambda t: -t[1]) if jobs > 1 else todo
-    if jobs <= 1:
-        for sf, size, sha in order:
-            notify("begin", {"path": str(sf.path), "bytes": size})
-            try:
-                conv = convert(str(sf.path), sf.match, str(staging))
-                _finish(db_dir, sf, size, sha, conv, None, report, notify)
-            except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
-                _finish(db_dir, sf, size, sha, None, err, report, notify)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(convert, str(sf.path), sf.match, str(staging)): (sf, size, sha)
-            for sf, size, sha in order
-        }
-        from concurrent.futures import as_completed
+    committer = _Committer(db_dir, report, notify)
+    try:
+        if jobs <= 1:
+            for sf, size, sha in order:
+                notify("begin", {"path": str(sf.path), "bytes": size})
+                try:
+                    conv = convert(str(sf.path), sf.match, str(staging))
+                except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
+                    _failed(db_dir, sf, size, sha, err, report, notify)
+                    continue
+                committer.add(sf, conv, size, sha)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {
+                    pool.submit(convert, str(sf.path), sf.match, str(staging)): (sf, size, sha)
+                    for sf, size, sha in order
+                }
+                from concurrent.futures import as_completed
 
-        for fut in as_completed(futures):
-            sf, size, sha = futures[fut]
-            try:
-                conv = fut.result()
-                _finish(db_dir, sf, size, sha, conv, None, report, notify)
-            except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
-                _finish(db_dir, sf, size, sha, None, err, report, notify)
+                for fut in as_completed(futures):
+                    sf, size, sha = futures[fut]
+                    try:
+                        conv = fut.result()
+                    except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
+                        _failed(db_dir, sf, size, sha, err, report, notify)
+                        continue
+                    committer.add(sf, conv, size, sha)
+    except BaseException:
+        for _sf, conv, _size, _sha in committer.pending:  # interrupted: nothing half-done
+            _discard(conv)
+        raise
+    committer.flush()
