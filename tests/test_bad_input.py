@@ -151,3 +151,42 @@ def test_failing_file_keeps_the_previous_partition(tmp_path, tiny_v4):
     status = _cli(db, "sql", "--format", "csv", "SELECT status FROM ingested_files").stdout
     assert status.split() == ["status", "failed"]
 
+
+
+def test_zip_members_parsed_together_keep_every_row_and_name_the_bad_member(tmp_path):
+    """Small per-gene members are parsed many at a time: line endings, header-only, gzip and
+    unterminated members keep their rows and genes; a bad value names member, line, column."""
+    from ratgtex_db.ingest import ingest
+
+    head = "variant_id\tpval_nominal\n"
+    good = tmp_path / "good" / _name("cis_pvals", tissue="BLA")
+    good.parent.mkdir()
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("BLA.v4/G1.txt", head + "chr1:1\t0.5\nchr1:2\t0.25\nchr1:3\tNA\n")
+        zf.writestr("BLA.v4/G2.txt", head)
+        zf.writestr("BLA.v4/G3.txt", head.replace("\n", "\r\n") + "chr2:5\t1e-300\r\n\r\n"
+                    "chr2:6\t0.125\r\n\n")
+        zf.writestr("BLA.v4/G4.txt", gzip.compress((head + "chr3:7\t0.5\nchr3:8\t0.75\n").encode(),
+                                                   mtime=0))
+        zf.writestr("BLA.v4/G5.txt", head + "chrX:9\t0.0625")
+    report = ingest([good.parent], tmp_path / "db")
+    assert not report.failed, [r.message for r in report.failed]
+    con = duckdb.connect(str(tmp_path / "db" / "catalog.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT gene_id, variant_id, chrom, pos, pval_nominal FROM cis_pvals "
+                           "ORDER BY gene_id, pos").fetchall()
+    finally:
+        con.close()
+    assert rows == [("G1", "chr1:1", "chr1", 1, 0.5), ("G1", "chr1:2", "chr1", 2, 0.25),
+                    ("G1", "chr1:3", "chr1", 3, None), ("G3", "chr2:5", "chr2", 5, 1e-300),
+                    ("G3", "chr2:6", "chr2", 6, 0.125), ("G4", "chr3:7", "chr3", 7, 0.5),
+                    ("G4", "chr3:8", "chr3", 8, 0.75), ("G5", "chrX:9", "chrX", 9, 0.0625)]
+    bad = tmp_path / "bad" / good.name
+    bad.parent.mkdir()
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("BLA.v4/G1.txt", head + "chr1:1\t0.5\n" * 200)
+        zf.writestr("BLA.v4/G2.txt", head + "chr1:7\t0.5\nchr1:8\tabc\n")
+    report = ingest([bad.parent], tmp_path / "db")
+    (failed,) = report.failed
+    assert "BLA.v4/G2.txt:3: column 'pval_nominal': expected a number, found 'abc'" in \
+        failed.message
