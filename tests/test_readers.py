@@ -129,11 +129,14 @@ def test_bed_becomes_long_with_string_rat_ids(tmp_path):
     """Sample headers stay strings (hex that looks like a float, 15 digits); holes -> NULL."""
     t, conv = _read(_write_gz(tmp_path / "phenos.BLA.splicing.unnorm.v4_rn8.bed.gz", BED))
     assert conv.rows_read == 2 and t.num_rows == 6
-    rows = t.to_pylist()
-    assert [r["rat_id"] for r in rows[:3]] == ["00077E67B5", "933000320045751", "000789972A"]
-    assert rows[1]["value"] is None and rows[4]["value"] is None
-    assert rows[2]["value"] == 3000.0
-    assert rows[3]["gene_id"] == "Cd300lf" and rows[3]["tss"] == 5000
+    rows = {(r["phenotype_id"], r["rat_id"]): r for r in t.to_pylist()}
+    assert {rat for _, rat in rows} == {"00077E67B5", "933000320045751", "000789972A"}
+    assert rows["Grin2b", "933000320045751"]["value"] is None
+    assert rows["Cd300lf__chr10_1_2_clu_7_-", "933000320045751"]["value"] is None
+    assert rows["Grin2b", "000789972A"]["value"] == 3000.0
+    cd = rows["Cd300lf__chr10_1_2_clu_7_-", "000789972A"]
+    assert cd["gene_id"] == "Cd300lf" and cd["tss"] == 5000 and cd["chrom"] == "chr10"
+    assert cd["value"] == -0.25
 
 
 def test_bed_duplicate_sample_column(tmp_path):

@@ -120,11 +120,13 @@ def conform(table: Table, data: dict[str, pa.Array], n: int) -> pa.Table:
         else:
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()
-            if arr.type != typ:
+            if pa.types.is_dictionary(arr.type) and arr.type.value_type == typ:
+                pass  # written as the same Parquet string column (see write.py)
+            elif arr.type != typ:
                 arr = pc.cast(arr, typ)
             arr = finite_or_null(arr)
         arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=table.schema)
+    return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
 def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int) -> None:
@@ -186,47 +188,54 @@ def _wide(src: Source, kind: FileKind, value_type: pa.DataType):
     return header, fixed, rest, types
 
 
-def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]) -> tuple[np.ndarray, pa.Array]:
-    """Row-major (row, column) values of the ``rest`` columns and the row index of each."""
+def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]
+          ) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The ``rest`` columns stacked column after column (a copy of their buffers, nulls kept),
+    with the batch row and the ``rest`` position of each value (int32 indices)."""
     n = batch.num_rows
     idx = {c: i for i, c in enumerate(cols)}
-    if not rest:
-        return np.empty(0), pa.array(np.empty(0, dtype=np.int64))
-    mat = np.empty((n, len(rest)), dtype=np.float64)
-    for j, c in enumerate(rest):
-        mat[:, j] = batch.column(idx[c]).to_numpy(zero_copy_only=False)
-    flat = mat.ravel()
-    rows = pa.array(np.repeat(np.arange(n, dtype=np.int64), len(rest)))
-    return flat, rows
-
-
-def _values(flat: np.ndarray) -> pa.Array:
-    return pa.array(flat, type=pa.float64(), mask=~np.isfinite(flat))
+    if not rest or n == 0:
+        empty = pa.array([], pa.int32())
+        return pa.array([], pa.float64()), empty, empty
+    values = pa.concat_arrays([batch.column(idx[c]) for c in rest])
+    rows = pa.array(np.tile(np.arange(n, dtype=np.int32), len(rest)))
+    which = pa.array(np.repeat(np.arange(len(rest), dtype=np.int32), n))
+    return values, rows, which
 
 
 def _tiled(names: list[str], n: int) -> pa.Array:
+    """``names`` repeated for each of ``n`` rows, row-major."""
     return pc.take(pa.array(names, pa.string()),
                    pa.array(np.tile(np.arange(len(names), dtype=np.int64), n)))
+
+
+def _coded(indices: pa.Array, values: pa.Array) -> pa.Array:
+    """``values[indices]`` as a dictionary array: no string is copied per row, and the Parquet
+    writer stores it as the dictionary-encoded string column it would have built anyway."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pa.DictionaryArray.from_arrays(indices, values)
 
 
 def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows."""
     table = TABLES[kind.tables[0]]
     header, fixed, samples, types = _wide(src, kind, pa.float64())
+    names = pa.array(samples, pa.string())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        flat, rows = _melt(batch, cols, samples)
+        value, rows, which = _melt(batch, cols, samples)
         yield ROWS_READ, batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
         pid = batch.column(idx["phenotype_id"])
         data = {
-            "phenotype_id": pc.take(pid, rows),
-            "gene_id": pc.take(gene_from_phenotype(pid), rows),
-            "chrom": pc.take(normalize_chrom(batch.column(idx["#chr"])), rows),
+            "phenotype_id": _coded(rows, pid),
+            "gene_id": _coded(rows, gene_from_phenotype(pid)),
+            "chrom": _coded(rows, normalize_chrom(batch.column(idx["#chr"]))),
             "tss": pc.take(batch.column(idx["end"]), rows),
-            "rat_id": _tiled(samples, batch.num_rows),
-            "value": _values(flat),
+            "rat_id": _coded(which, names),
+            "value": value,
         }
-        yield table.name, conform(table, data, len(flat))
+        yield table.name, conform(table, data, len(value))
 
 
 def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: str,
@@ -240,15 +249,16 @@ def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: s
             raise SchemaError(f"{src.name}:1: column {name!r} is not a {version} tissue "
                               f"(known: {', '.join(allowed)})")
     key = kind.columns[0]
+    labels = pa.array(names, pa.string())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        flat, rows = _melt(batch, cols, names)
+        values, rows, which = _melt(batch, cols, names)
         yield ROWS_READ, batch.num_rows
         data = {
             key.name: pc.take(batch.column(cols.index(key.source)), rows),
-            var: _tiled(names, batch.num_rows),
-            value: _values(flat),
+            var: pc.take(labels, which),
+            value: values,
         }
-        yield table.name, conform(table, data, len(flat))
+        yield table.name, conform(table, data, len(values))
 
 
 def shape_covar(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:

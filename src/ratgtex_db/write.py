@@ -41,7 +41,8 @@ class PartitionWriter:
         self.staging = staging
         staging.mkdir(parents=True, exist_ok=True)
         self.path = staging / f"{table.name}-{uuid.uuid4().hex[:12]}.parquet"
-        self._writer = pq.ParquetWriter(self.path, table.schema, **parquet_options(table.schema))
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
         self._buffer: list[pa.Table] = []
         self._buffered = 0
         self.rows = 0
@@ -50,7 +51,22 @@ class PartitionWriter:
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: Future | None = None
 
+    def _open(self, schema: pa.Schema) -> None:
+        """Start the file with the first batch's schema: the table's, except that string
+        columns may come dictionary-encoded (the file stores a plain string column either way:
+        the Arrow schema is not stored, so every reader sees the declared types)."""
+        if _plain(schema) != self.table.schema:
+            raise ValueError(f"{self.table.name}: batch schema {schema} does not match "
+                             f"{self.table.schema}")
+        self._schema = schema
+        self._writer = pq.ParquetWriter(self.path, schema, store_schema=False,
+                                        **parquet_options(self.table.schema))
+
     def write(self, data: pa.Table) -> None:
+        if self._schema is None:
+            self._open(data.schema)
+        elif data.schema != self._schema:
+            data = data.cast(self._schema)
         if data.num_rows == 0:
             return
         self._buffer.append(data)
@@ -78,6 +94,8 @@ class PartitionWriter:
         self._flush()
         self._wait()
         self._pool.shutdown()
+        if self._writer is None:
+            self._open(self.table.schema)
         self._writer.close()
         if self.table.sort_key and self.rows > 1:
             return sort_parquet(self.path, self.table)
@@ -89,9 +107,16 @@ class PartitionWriter:
                 self._wait()
             finally:
                 self._pool.shutdown()
-                self._writer.close()
+                if self._writer is not None:
+                    self._writer.close()
         finally:
             self.path.unlink(missing_ok=True)
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with dictionary columns as their value type."""
+    return pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type)
+                               else f.type, f.nullable) for f in schema])
 
 
 def sort_parquet(path: Path, table: Table) -> Path:
