@@ -80,3 +80,23 @@ def test_non_finite_numbers_become_null(tmp_path):
     out = convert(str(path), match(NAME), str(tmp_path / "st"))
     got = pq.read_table(out.outputs["cis_qtl_signif"][0]).column("pval_nominal").to_pylist()
     assert got == [None, None, None, 0.5]
+
+
+@given(lines=st.lists(st.text(alphabet="ab\t1.", max_size=40), max_size=60),
+       chunk=st.integers(min_value=1, max_value=64), final_newline=st.booleans())
+def test_text_is_cut_into_whole_lines_without_loss(lines, chunk, final_newline):
+    """The parallel parse reads pieces that end at line ends and add up to the input."""
+    import io
+
+    from ratgtex_db.readers import text
+
+    data = "\n".join(lines).encode() + (b"\n" if final_newline and lines else b"")
+    old = text.CHUNK_BYTES
+    text.CHUNK_BYTES = chunk
+    try:
+        pieces = list(text._chunks(io.BytesIO(data)))
+    finally:
+        text.CHUNK_BYTES = old
+    assert b"".join(pieces) == data
+    assert all(p.endswith(b"\n") for p in pieces[:-1])
+    assert all(p for p in pieces)

@@ -24,10 +24,10 @@ from ratgtex_db.readers.text import (
     GZIP_MAGIC,
     STREAM_ERRORS,
     check_header,
-    csv_reader,
     iter_typed,
     maybe_gunzip,
     open_path,
+    parse_chunk,
     read_header,
     read_lenient,
 )
@@ -486,9 +486,7 @@ def _zip_chunk_fast(src: Source, chunk: list[tuple[str, str, bytes]], header: by
     total = sum(counts)
     if total == 0:
         return None if any(bodies) else (table.name, conform(table, {}, 0))
-    reader = csv_reader(io.BytesIO(b"".join(bodies)), cols,
-                        {c: types.get(c, pa.string()) for c in cols})
-    parsed = pa.Table.from_batches(list(reader))
+    parsed = parse_chunk(b"".join(bodies), cols, {c: types.get(c, pa.string()) for c in cols})
     if parsed.num_rows != total:
         return None
     genes = pa.array([gene for _m, gene, _c in chunk], pa.string())

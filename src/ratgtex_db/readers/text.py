@@ -95,24 +95,53 @@ def check_header(name: str, header: list[str], expected: list[str], *, exact: bo
             )
 
 
-def csv_reader(
-    stream: BinaryIO, column_names: list[str], types: dict[str, pa.DataType]
-) -> pacsv.CSVStreamingReader:
-    """pyarrow's streaming reader over headerless tab-separated data with explicit types."""
-    return pacsv.open_csv(
-        stream,
+#: Text parsed per call: big enough for pyarrow to parse blocks on every core, small enough to
+#: keep memory flat (a chunk, its parsed table and the row group being written).
+CHUNK_BYTES = 4 << 20
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """The rest of ``stream`` in pieces of about ``CHUNK_BYTES`` that end at a line end."""
+    tail = b""
+    while True:
+        block = stream.read(CHUNK_BYTES)
+        if not block:
+            break
+        data = tail + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no line end yet: keep reading
+            tail = data
+            continue
+        tail = data[cut:]
+        yield data[:cut]
+    if tail:
+        yield tail
+
+
+def parse_chunk(chunk: bytes, column_names: list[str], types: dict[str, pa.DataType]
+                ) -> pa.Table:
+    """Whole lines of headerless tab-separated text as a typed table, parsed in parallel."""
+    return pacsv.read_csv(
+        pa.py_buffer(chunk),
         read_options=pacsv.ReadOptions(column_names=column_names, block_size=BLOCK_SIZE,
                                        use_threads=True),
-        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
-                                         escape_char=False, ignore_empty_lines=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types,
-            null_values=list(NA_TOKENS),
-            strings_can_be_null=True,
-            true_values=TRUE_VALUES,
-            false_values=FALSE_VALUES,
-            quoted_strings_can_be_null=False,
-        ),
+        parse_options=_PARSE,
+        convert_options=_convert(types),
+    )
+
+
+_PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
+                            escape_char=False, ignore_empty_lines=True)
+
+
+def _convert(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
+        column_types=types,
+        null_values=list(NA_TOKENS),
+        strings_can_be_null=True,
+        true_values=TRUE_VALUES,
+        false_values=FALSE_VALUES,
+        quoted_strings_can_be_null=False,
     )
 
 
@@ -141,14 +170,10 @@ def iter_typed(
         if header and len(cols) == 1 and cols[0] == "":
             raise FormatError(name, "empty header line", line=1)
         try:
-            try:
-                reader = csv_reader(stream, cols, {c: types.get(c, pa.string()) for c in cols})
-            except pa.ArrowInvalid as err:
-                if "Empty CSV file" in str(err):
-                    return  # header-only file: no rows (release-format 7.23)
-                raise
-            for batch in reader:
-                yield cols, batch
+            col_types = {c: types.get(c, pa.string()) for c in cols}
+            for chunk in _chunks(stream):
+                for batch in parse_chunk(chunk, cols, col_types).to_batches():
+                    yield cols, batch
         except (pa.ArrowInvalid, pa.ArrowException, *STREAM_ERRORS) as err:
             stream.close()
             diagnose(name, opener, types, header=header, cause=err)
