@@ -248,7 +248,8 @@ def big_signif(root: Path, rows: int = 4_000_000) -> Path:
     the expression files of the release's tissues concatenated (cached)."""
     import gzip
 
-    out = CACHE / f"big-{root.name}" / "cis_qtl_signif.BLA.expression.v4_rn8.txt.gz"
+    out = (CACHE / f"big-{root.name}" / (f"{rows}" if rows != 4_000_000 else "")
+           / "cis_qtl_signif.BLA.expression.v4_rn8.txt.gz")
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +273,20 @@ def big_signif(root: Path, rows: int = 4_000_000) -> Path:
     return out
 
 
+def measure_scaling(root: Path, work: Path) -> list[dict]:
+    """Ingest of one pair file at 1x, 2x and 4x rows: time should grow linearly, memory not."""
+    out = []
+    for rows in (1_000_000, 2_000_000, 4_000_000):
+        path = big_signif(root, rows)
+        db = work / f"db-scale-{rows}"
+        shutil.rmtree(db, ignore_errors=True)
+        seconds, rss = ingest_file(path, db)
+        out.append({"rows": rows, "gz_bytes": path.stat().st_size, "ingest_s": seconds,
+                    "ingest_rss_mib": rss})
+        print(json.dumps(out[-1]), file=sys.stderr)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="medium")
@@ -286,6 +301,7 @@ def main() -> None:
                      "scale": args.scale}
     root = release(args.scale)
     results["kinds"] = measure_kinds(root, work)
+    results["scaling"] = measure_scaling(root, work)
     db = work / "db-all"
     wall, rss = _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
                          "--quiet", str(root / "data")])
@@ -333,6 +349,17 @@ def write_markdown(r: dict, path: Path) -> None:
         lines.append(f"Large: {g['seconds']:.1f} s ({g['time_ratio']:.2f}x time for 2x data, "
                      f"target <= 2.1), peak RSS {g['peak_rss_mib']:.0f} MiB "
                      f"({g['rss_ratio']:.2f}x, target flat).")
+    sc = r.get("scaling") or []
+    if len(sc) == 3:
+        lines += ["", "## Growth with input size (one cis_qtl_signif file)", "",
+                  "| rows | gz MB | ingest s | peak RSS MiB |", "|---|---|---|---|"]
+        for x in sc:
+            lines.append(f"| {x['rows']:,} | {x['gz_bytes'] / 1e6:.1f} | {x['ingest_s']:.2f} | "
+                         f"{x['ingest_rss_mib']:.0f} |")
+        lines += ["", f"- 2x input: {sc[1]['ingest_s'] / sc[0]['ingest_s']:.2f}x and "
+                  f"{sc[2]['ingest_s'] / sc[1]['ingest_s']:.2f}x time (target <= 2.1)",
+                  f"- peak RSS at 4x input: "
+                  f"{sc[2]['ingest_rss_mib'] / sc[0]['ingest_rss_mib']:.2f}x of 1x (target flat)"]
     lk = r["lookups"]
     lines += ["", "## Lookups in cis_qtl_signif, all tissues and modalities (`Database.assoc`)",
               "", "| lookup | ours p50 ms | ours p95 ms | DuckDB over gz s | x faster "

@@ -19,7 +19,7 @@ def test_bench_runs_at_tiny_scale(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     assert {k["kind"] for k in results["kinds"]} >= {"cis_qtl_signif", "cis_qtl_signif 4M rows",
                                                      "cis_pvals (zip)"}
-    assert results["full_ingest"]["lake_bytes"] > 0
+    assert results["full_ingest"]["lake_bytes"] > 0 and len(results["scaling"]) == 3
     assert {k: v["p50_ms"] > 0 for k, v in results["lookups"]["ours"].items()} == {
         "gene": True, "variant": True, "region": True}
     text = (tmp_path / "RESULTS.md").read_text()
