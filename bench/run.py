@@ -132,6 +132,16 @@ def zip_decompress_seconds(path: Path) -> float:
     return time.perf_counter() - t0
 
 
+#: Timed runs per measurement (median taken): this 2-core VM varies by +-40% between runs.
+REPEATS = 3
+
+
+def _median(run, *args) -> tuple[float, float]:
+    """Median seconds of ``REPEATS`` calls ``run(*args)`` -> (seconds, peak RSS MiB); max RSS."""
+    got = [run(*args) for _ in range(REPEATS)]
+    return statistics.median(g[0] for g in got), max(g[1] for g in got)
+
+
 def measure_kinds(root: Path, work: Path) -> list[dict]:
     v4 = root / "data" / "v4"
     rows = []
@@ -149,15 +159,16 @@ def measure_kinds(root: Path, work: Path) -> list[dict]:
             continue
         db = work / f"db-{label.replace(' ', '_')}"
         shutil.rmtree(db, ignore_errors=True)
-        dec = zip_decompress_seconds(path) if path.suffix == ".zip" else decompress_seconds(path)
-        ing, rss = ingest_file(path, db)
+        inflate = zip_decompress_seconds if path.suffix == ".zip" else decompress_seconds
+        dec = statistics.median(inflate(path) for _ in range(REPEATS))
+        ing, rss = _median(ingest_file, path, db)
         lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
         row = {"kind": label, "file": path.name, "gz_bytes": path.stat().st_size,
                "decompress_s": dec, "ingest_s": ing, "ingest_rss_mib": rss,
                "lake_bytes": lake, "lake_over_gz": lake / path.stat().st_size,
                "ingest_over_decompress": ing / dec}
         if path.suffix == ".gz" and label != "vcf":
-            cp, cp_rss = duckdb_copy(path, work / "naive.parquet")
+            cp, cp_rss = _median(duckdb_copy, path, work / "naive.parquet")
             pd_s, pd_rss = pandas_read(path)
             row.update({"duckdb_copy_s": cp, "duckdb_copy_rss_mib": cp_rss,
                         "naive_parquet_over_gz": (work / "naive.parquet").stat().st_size
@@ -283,7 +294,7 @@ def measure_scaling(root: Path, work: Path) -> list[dict]:
         path = big_signif(root, rows)
         db = work / f"db-scale-{rows}"
         shutil.rmtree(db, ignore_errors=True)
-        seconds, rss = ingest_file(path, db)
+        seconds, rss = _median(ingest_file, path, db)
         out.append({"rows": rows, "gz_bytes": path.stat().st_size, "ingest_s": seconds,
                     "ingest_rss_mib": rss})
         print(json.dumps(out[-1]), file=sys.stderr)
@@ -291,12 +302,15 @@ def measure_scaling(root: Path, work: Path) -> list[dict]:
 
 
 def main() -> None:
+    global REPEATS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="medium")
     ap.add_argument("--also-large", action="store_true", help="ingest at large scale too")
     ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument("--genes", type=int, default=50, help="genes in the lookup sample")
+    ap.add_argument("--repeats", type=int, default=REPEATS, help="timed runs per measurement")
     args = ap.parse_args()
+    REPEATS = max(1, args.repeats)
     work = Path(tempfile.mkdtemp(prefix="ratgtex-bench-"))
     results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                                  "python": sys.version.split()[0]},

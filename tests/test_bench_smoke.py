@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_bench_runs_at_tiny_scale(tmp_path):
     env = dict(os.environ, RATGTEX_BENCH_CACHE=str(tmp_path / "cache"))
     subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--scale", "tiny",
-                    "--out", str(tmp_path), "--genes", "5"],
+                    "--out", str(tmp_path), "--genes", "5", "--repeats", "1"],
                    check=True, env=env, capture_output=True, text=True, timeout=300)
     results = json.loads((tmp_path / "results.json").read_text())
     assert {k["kind"] for k in results["kinds"]} >= {"cis_qtl_signif", "cis_qtl_signif 4M rows",
