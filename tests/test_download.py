@@ -148,9 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = data[start:srv.short[self.path]]
         if fault.startswith(("drop:", "reset:")):
             body = body[: int(fault.split(":")[1])]
+        entry["sent"] = len(body)  # before writing: the client may finish before we return
         self.wfile.write(body)
         self.wfile.flush()
-        entry["sent"] = len(body)
         if fault.startswith("reset:"):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
