@@ -251,3 +251,27 @@ def test_lake_is_plain_hive_parquet(db_dir):
         assert df.item() == con.execute("SELECT count(*) FROM cis_qtl_signif").fetchone()[0]
     finally:
         con.close()
+
+
+def test_a_file_whose_commit_fails_fails_alone(tiny_v4, tmp_path):
+    """Files are committed in groups; when one cannot be swapped in (here its partition
+    directory is blocked by a plain file), the group is retried file by file: that file fails
+    with its reason and the others of the group are ingested."""
+    db = tmp_path / "db"
+    blocked = db / "lake" / "top_assoc" / "version=v4"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("not a directory")
+    report = ingest([tiny_v4 / "eqtl"], db)
+    failed = {Path(r.path).name: r.message for r in report.failed}
+    assert list(failed) == ["top_assoc.v4_rn8.tsv"], failed
+    assert "top_assoc.v4_rn8.tsv" in failed["top_assoc.v4_rn8.tsv"]
+    assert report.count("ingested") >= 2
+    with ratgtex_db.open(db) as dbh:
+        assert dbh.sql("SELECT count(*) AS n FROM eqtls_indep")["n"][0] > 0
+        assert dbh.sql("SELECT count(*) AS n FROM top_assoc")["n"][0] == 0
+        status = dict(dbh.sql("SELECT path, status FROM ingested_files").rows())
+    assert sum(s == "failed" for s in status.values()) == 1
+    blocked.unlink()  # unblocked: the next run ingests it
+    again = ingest([tiny_v4 / "eqtl"], db)
+    assert not again.failed and [Path(r.path).name for r in again.results
+                                 if r.status == "ingested"] == ["top_assoc.v4_rn8.tsv"]

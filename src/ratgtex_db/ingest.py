@@ -211,6 +211,16 @@ def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) 
     """
     lake = lake_dir(db_dir)
     moved: list[tuple[int, str, str, str, int, int, str]] = []
+    back: list[tuple[Path, Path]] = []  # (lake file, staged file): undone if the commit fails
+
+    def undo() -> None:
+        # Back to staging, so that the files of a failed group can be committed one by one.
+        for dest, staged in back:
+            try:
+                os.replace(dest, staged)
+            except OSError:
+                dest.unlink(missing_ok=True)
+
     try:
         for i, (sf, conv, _size, sha) in enumerate(group):
             assert sf.match is not None
@@ -222,18 +232,17 @@ def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) 
                 stem = Path(sf.path.name).name.split(".")[0] or table_name
                 dest = dest_dir / f"{stem}-{sha[:12]}-{uuid.uuid4().hex[:8]}.parquet"
                 os.replace(staged, dest)
+                back.append((dest, Path(staged)))
                 moved.append((i, table_name, part, dest.relative_to(lake).as_posix(), rows,
                               dest.stat().st_size, str(sf.path)))
     except BaseException:
-        for m in moved:
-            (lake / m[3]).unlink(missing_ok=True)
+        undo()
         raise
     old: list[str] = []
     try:
         con = catalog.connect(db_dir, read_only=False)
     except BaseException:
-        for m in moved:
-            (lake / m[3]).unlink(missing_ok=True)
+        undo()
         raise
     try:
         con.execute("BEGIN TRANSACTION")
@@ -258,8 +267,7 @@ def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) 
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
-        for m in moved:
-            (lake / m[3]).unlink(missing_ok=True)
+        undo()
         raise
     finally:
         con.close()
