@@ -99,3 +99,25 @@ def test_every_command_has_help_with_an_example(runner):
         res = runner.invoke(app, [name, "--help"])
         assert res.exit_code == 0, name
         assert "Example" in res.output, f"{name} --help lacks an example"
+
+
+def test_table_output_turns_to_records_when_columns_do_not_fit():
+    """On a terminal too narrow for the columns side by side, rows print as records."""
+    import io
+
+    import polars as pl
+
+    from ratgtex_db.render import render
+
+    wide = pl.DataFrame({f"column_{i}": [i, i + 100] for i in range(20)})
+    out = io.StringIO()
+    render(wide, "table", stream=out)
+    text = out.getvalue()
+    assert "row 1" in text and "row 2" in text and "2 rows" in text
+    lines = text.splitlines()
+    assert any("column_19" in ln and "119" in ln for ln in lines)  # name and value side by side
+    narrow = pl.DataFrame({"tissue": ["BLA"], "n": [3]})
+    out = io.StringIO()
+    render(narrow, "table", stream=out)
+    assert "row 1" not in out.getvalue()
+    assert any("tissue" in ln and "n" in ln for ln in out.getvalue().splitlines())

@@ -112,18 +112,41 @@ def to_text(frame: Frame, fmt: str) -> str:
 
 
 def _rich_table(frame: Frame, title: str | None, stream: IO[str] | None) -> None:
+    """A rich table; rows as records (one "column | value" block per row) when the columns
+    would not fit the terminal side by side, as ``psql``'s expanded display does."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=stream) if stream is not None else Console()
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col, numeric in zip(frame.columns, _numeric(frame), strict=True):
-        table.add_column(col, justify="right" if numeric else "left")
     rows = frame.rows()
-    for row in rows:
-        table.add_row(*[_cell(v) for v in row])
-    console.print(table)
+    cells = [[_cell(v) for v in row] for row in rows]
+    numeric = _numeric(frame)
+    widths = [max([len(c)] + [len(_plain_cell(r[j])) for r in rows[:200]])
+              for j, c in enumerate(frame.columns)]
+    if sum(widths) + 3 * len(widths) + 1 <= console.width or not rows:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for col, num in zip(frame.columns, numeric, strict=True):
+            table.add_column(col, justify="right" if num else "left")
+        for row in cells:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        if title:
+            console.print(f"[bold]{title}[/bold]")
+        for i, row in enumerate(cells, 1):
+            record = Table(title=f"row {i}", show_header=False, title_justify="left",
+                           title_style="bold")
+            record.add_column(style="bold")
+            record.add_column(overflow="fold")
+            for col, cell in zip(frame.columns, row, strict=True):
+                record.add_row(col, cell)
+            console.print(record)
     console.print(f"[dim]{len(rows)} row{'s' if len(rows) != 1 else ''}[/dim]")
+
+
+def _plain_cell(value: object) -> str:
+    return "NULL" if value is None else (f"{value:.6g}" if isinstance(value, float)
+                                         else _text(value))
 
 
 def _numeric(frame: Frame) -> list[bool]:
