@@ -27,9 +27,10 @@ SORT_MEMORY_LIMIT = "1GB"
 
 
 #: A column gets dictionary pages when at most this share of a first batch's values differ:
-#: ids of phenotypes, genes and chromosomes, small counts. Variant ids and positions in pair
-#: files (a third distinct) are ~45% smaller plain + zstd than dictionary-coded.
-DICTIONARY_MAX_DISTINCT = 0.1
+#: ids of phenotypes, genes, chromosomes and samples. Variant ids and positions are smaller
+#: plain + zstd even where they repeat (rows come grouped by gene in position order, which zstd
+#: matches better than dictionary indices): signif ~45%, cis_pvals 1.01x -> 0.89x the gzip.
+DICTIONARY_MAX_DISTINCT = 0.01
 
 
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None) -> dict:
