@@ -121,3 +121,18 @@ def test_table_output_turns_to_records_when_columns_do_not_fit():
     render(narrow, "table", stream=out)
     assert "row 1" not in out.getvalue()
     assert any("tissue" in ln and "n" in ln for ln in out.getvalue().splitlines())
+
+
+def test_demo_synthesises_ingests_and_tours(tmp_path):
+    """The README's first command: a synthetic release, ingested, then a tour of queries; a
+    second run finds everything ingested and still tours."""
+    runner = CliRunner()
+    db = tmp_path / "demo-db"
+    res = runner.invoke(app, ["--db", str(db), "demo", "--scale", "tiny"])
+    assert res.exit_code == 0, res.output
+    assert "e_gene_count" in res.output and "indep_eqtls" in res.output
+    assert "modality\tpairs" in res.output and "These data are SYNTHETIC" in res.output
+    assert (db / "catalog.duckdb").exists() and (db / "synthetic-release" / "data").exists()
+    again = runner.invoke(app, ["--db", str(db), "demo", "--scale", "tiny"])
+    assert again.exit_code == 0, again.output
+    assert "modality\tpairs" in again.output
