@@ -8,7 +8,7 @@
 --   $version        release version
 --   $queries        the names as typed (VARCHAR[])
 --   $n_suggestions  at most this many suggestions per unmatched name
-WITH known AS (
+WITH known AS MATERIALIZED (  -- scanned once, used by three matches
     SELECT gene_id, chrom, start, "end" FROM genes WHERE version = $version
     UNION ALL
     SELECT DISTINCT gene_id, NULL, NULL, NULL FROM top_assoc
