@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ratgtex_db import catalog
 from ratgtex_db.discover import SourceFile, discover
@@ -114,6 +115,9 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
                 w.abort()
             raise
     rows_read = first_table_rows if lines is None else lines
+    # Hand the file's Arrow buffers back to the system: the pool would otherwise keep the high
+    # water mark of every file it has seen, and a run reads hundreds of files.
+    pa.default_memory_pool().release_unused()
     return _Converted(outputs, rows_read, time.perf_counter() - t0, "; ".join(notes) or None)
 
 
