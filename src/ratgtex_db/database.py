@@ -122,22 +122,19 @@ class Database:
         ``params`` is a list (for ``?``) or a dict (for ``$name``). ``.arrow()`` on the result
         gives Arrow.
         """
-        if read_only:
-            self.check_read_only(query)
-        try:
-            rel = self._con.sql(query, params=params)
-        except duckdb.Error as err:
-            raise QueryError(f"{type(err).__name__}: {err}") from err
-        return self._wrap(Rows(rel))
+        return self._wrap(self._rows(query, params, read_only))
 
     def arrow(self, query: str, params: Any = None) -> pa.Table:
         """Run a read-only query and return an Arrow table."""
-        self.check_read_only(query)
+        return self._rows(query, params, True).arrow()
+
+    def _rows(self, query: str, params: Any, read_only: bool) -> Rows:
+        if read_only:
+            self.check_read_only(query)
         try:
-            rel = self._con.sql(query, params=params)
+            return Rows(self._con.sql(query, params=params))
         except duckdb.Error as err:
             raise QueryError(f"{type(err).__name__}: {err}") from err
-        return Rows(rel).arrow()
 
     def _wrap(self, rows: Rows) -> Result:
         """The value a query returns: a polars :class:`~ratgtex_db.result.Result`, or the

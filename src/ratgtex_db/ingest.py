@@ -206,6 +206,19 @@ def _row(sf: SourceFile, status: str, message: str | None, size: int, sha: str |
     )
 
 
+@dataclass(frozen=True)
+class _Moved:
+    """One converted partition swapped into the lake (``staged`` is where it came from)."""
+
+    file: int  # index of its source file in the group
+    table: str
+    partition: str
+    rel: str  # path under the lake
+    rows: int
+    nbytes: int
+    staged: Path
+
+
 def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) -> list[int]:
     """Swap the converted partitions of a group of files in and record them, in one catalog
     transaction; returns the bytes written per file.
@@ -214,57 +227,50 @@ def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) 
     in the same transaction as the others of the group, or, on failure, none are.
     """
     lake = lake_dir(db_dir)
-    moved: list[tuple[int, str, str, str, int, int, str]] = []
-    back: list[tuple[Path, Path]] = []  # (lake file, staged file): undone if the commit fails
+    moved: list[_Moved] = []
 
     def undo() -> None:
         # Back to staging, so that the files of a failed group can be committed one by one.
-        for dest, staged in back:
+        for m in moved:
             try:
-                os.replace(dest, staged)
+                os.replace(lake / m.rel, m.staged)
             except OSError:
-                dest.unlink(missing_ok=True)
+                (lake / m.rel).unlink(missing_ok=True)
 
     try:
         for i, (sf, conv, _size, sha) in enumerate(group):
             assert sf.match is not None
             for table_name, (staged, rows) in conv.outputs.items():
-                table = TABLES[table_name]
-                part = hive_dir(table, sf.match.partition)
+                part = hive_dir(TABLES[table_name], sf.match.partition)
                 dest_dir = lake / part
                 dest_dir.mkdir(parents=True, exist_ok=True)
                 stem = Path(sf.path.name).name.split(".")[0] or table_name
                 dest = dest_dir / f"{stem}-{sha[:12]}-{uuid.uuid4().hex[:8]}.parquet"
                 os.replace(staged, dest)
-                back.append((dest, Path(staged)))
-                moved.append((i, table_name, part, dest.relative_to(lake).as_posix(), rows,
-                              dest.stat().st_size, str(sf.path)))
+                moved.append(_Moved(i, table_name, part, dest.relative_to(lake).as_posix(), rows,
+                                    dest.stat().st_size, Path(staged)))
+        con = catalog.connect(db_dir, read_only=False)
     except BaseException:
         undo()
         raise
     old: list[str] = []
     try:
-        con = catalog.connect(db_dir, read_only=False)
-    except BaseException:
-        undo()
-        raise
-    try:
         con.execute("BEGIN TRANSACTION")
-        for _i, table_name, part, rel, rows, nbytes, source in moved:
+        for m in moved:
             prev = con.execute(
                 "SELECT file FROM _lake_files WHERE table_name = ? AND partition = ?",
-                [table_name, part],
+                [m.table, m.partition],
             ).fetchall()
             old.extend(p[0] for p in prev)
             con.execute("DELETE FROM _lake_files WHERE table_name = ? AND partition = ?",
-                        [table_name, part])
+                        [m.table, m.partition])
             con.execute("INSERT INTO _lake_files VALUES (?, ?, ?, ?, ?, ?)",
-                        [table_name, part, rel, rows, nbytes, source])
+                        [m.table, m.partition, m.rel, m.rows, m.nbytes, str(group[m.file][0].path)])
         for i, (sf, conv, size, sha) in enumerate(group):
-            rows_written = sum(m[4] for m in moved if m[0] == i)
+            rows_written = sum(m.rows for m in moved if m.file == i)
             record(con, _row(sf, INGESTED, conv.message, size, sha, conv.rows_read,
                              rows_written))
-        catalog.refresh_lake_views(con, db_dir, sorted({m[1] for m in moved}))
+        catalog.refresh_lake_views(con, db_dir, sorted({m.table for m in moved}))
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -277,7 +283,7 @@ def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) 
         con.close()
     for rel in old:  # no longer named by the manifest (a later file of the group included)
         (lake / rel).unlink(missing_ok=True)
-    return [sum(m[5] for m in moved if m[0] == i) for i in range(len(group))]
+    return [sum(m.nbytes for m in moved if m.file == i) for i in range(len(group))]
 
 
 def _record_only(db_dir: Path, row: ManifestRow) -> None:
@@ -460,16 +466,17 @@ class _Committer:
 
     def flush(self) -> None:
         group, self.pending = self.pending, []
-        if not group:
-            return
+        if group:
+            self._commit(group)
+
+    def _commit(self, group: list[tuple[SourceFile, _Converted, int, str]]) -> None:
         t0 = time.perf_counter()
         try:
             written = _commit(self.db_dir, group)
         except (RatgtexError, OSError, duckdb.Error) as err:
             if len(group) > 1:  # find the file at fault: commit them one by one
                 for item in group:
-                    self.pending = [item]
-                    self.flush()
+                    self._commit([item])
                 return
             sf, conv, size, sha = group[0]
             _discard(conv)

@@ -144,11 +144,6 @@ def _rich_table(frame: Frame, title: str | None, stream: IO[str] | None) -> None
     console.print(f"[dim]{len(rows)} row{'s' if len(rows) != 1 else ''}[/dim]")
 
 
-def _plain_cell(value: object) -> str:
-    return "NULL" if value is None else (f"{value:.6g}" if isinstance(value, float)
-                                         else _text(value))
-
-
 def _numeric(frame: Frame) -> list[bool]:
     """Per column: right-align as a number?"""
     numeric = getattr(frame, "numeric", None)  # Rows know their DuckDB types
@@ -157,9 +152,14 @@ def _numeric(frame: Frame) -> list[bool]:
     return [dtype.is_numeric() for dtype in frame.dtypes]
 
 
-def _cell(value: object) -> str:
+def _plain_cell(value: object) -> str:
+    """A value as a table shows it, without markup (also what column widths are taken from)."""
     if value is None:
-        return "[dim]NULL[/dim]"
+        return "NULL"
     if isinstance(value, float):
         return f"{value:.6g}"
     return _text(value)
+
+
+def _cell(value: object) -> str:
+    return "[dim]NULL[/dim]" if value is None else _plain_cell(value)

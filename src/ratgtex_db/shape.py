@@ -403,23 +403,24 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     chunk: list[tuple[str, str, bytes]] = []
     size = 0
     header: bytes | None = None
+    cols: list[str] = []
     for mname, gene, content in _zip_members(src, kind):
         first, _, body = content.partition(b"\n")
         if not first.strip():
             raise FormatError(mname, "empty file: expected a header line", line=1)
         if first != header:
-            check_header(mname, first.decode("utf-8", errors="replace").rstrip("\r").split("\t"),
-                         expected)
+            new_cols = first.decode("utf-8", errors="replace").rstrip("\r").split("\t")
+            check_header(mname, new_cols, expected)
             if chunk:
-                yield from _zip_chunk(src, chunk, header, table, types, rename, lenient)
-            chunk, size, header = [], 0, first
+                yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
+            chunk, size, header, cols = [], 0, first, new_cols
         chunk.append((mname, gene, content))
         size += len(body)
         if size >= ZIP_CHUNK_BYTES:
-            yield from _zip_chunk(src, chunk, header, table, types, rename, lenient)
+            yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
             chunk, size = [], 0
     if chunk:
-        yield from _zip_chunk(src, chunk, header, table, types, rename, lenient)
+        yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
 
 
 def _zip_members(src: Source, kind: FileKind) -> Iterator[tuple[str, str, bytes]]:
@@ -449,14 +450,14 @@ def _zip_members(src: Source, kind: FileKind) -> Iterator[tuple[str, str, bytes]
             yield mname, m.group("gene_id"), content
 
 
-def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], header: bytes | None,
+def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str],
                table: Table, types: dict[str, pa.DataType], rename: dict[str, str],
                lenient: bool) -> Batches:
     """One table batch for a run of members with the same header; member by member if the
     run does not parse as a whole (then errors name the member and line)."""
     if not lenient:
         try:
-            out = _zip_chunk_fast(src, chunk, header, table, types, rename)
+            out = _zip_chunk_fast(src, chunk, cols, table, types, rename)
         except (pa.ArrowException, FormatError, ValueError):
             out = None
         if out is not None:
@@ -474,12 +475,10 @@ def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], header: bytes |
             line += n
 
 
-def _zip_chunk_fast(src: Source, chunk: list[tuple[str, str, bytes]], header: bytes | None,
+def _zip_chunk_fast(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str],
                     table: Table, types: dict[str, pa.DataType], rename: dict[str, str]
                     ) -> tuple[str, pa.Table] | None:
     """The members' rows parsed in one go, or None when the row count does not add up."""
-    assert header is not None
-    cols = header.decode("utf-8", errors="replace").rstrip("\r").split("\t")
     bodies: list[bytes] = []
     counts: list[int] = []
     for _mname, _gene, content in chunk:
