@@ -102,9 +102,9 @@ def pandas_read(path: Path) -> tuple[float, float]:
 INGEST_ONE = """
 import json, resource, sys, time
 from pathlib import Path
-from ratgtex_db import catalog
+from ratgtex_db import lake
 from ratgtex_db.ingest import ingest
-catalog.ensure(Path(sys.argv[2]))  # creating the database is once per database, not per file
+lake.create(Path(sys.argv[2]))  # creating the database is once per database, not per file
 t0 = time.perf_counter()
 report = ingest([sys.argv[1]], sys.argv[2], force=True)
 assert not report.failed, report.failed

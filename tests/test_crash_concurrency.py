@@ -29,8 +29,8 @@ def _check_consistent(db: Path, expected: dict[str, int]) -> None:
     rows, never a partial one (tables were either committed before the kill or not)."""
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
     try:
-        for (rel,) in con.execute("SELECT file FROM _lake_files").fetchall():
-            assert (db / "lake" / rel).exists(), rel
+        for (rel,) in con.execute("SELECT file FROM _ratgtex.lake_files").fetchall():
+            assert (db / ".store" / rel).exists(), rel
         for table, n in expected.items():
             got = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             assert got == n, (table, got, n)
@@ -60,7 +60,8 @@ def test_kill_9_at_random_moments(tiny_v4, tmp_path):
     assert not (db / ".staging").exists() or not any((db / ".staging").rglob("*.parquet"))
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
     try:
-        listed = {r[0] for r in con.execute("SELECT file FROM _lake_files").fetchall()}
+        listed = {r[0] for r in con.execute(
+            "SELECT partition || '/part-0.parquet' FROM _ratgtex.lake_files").fetchall()}
     finally:
         con.close()
     on_disk = {p.relative_to(db / "lake").as_posix() for p in (db / "lake").rglob("*.parquet")}

@@ -210,11 +210,15 @@ def test_files_committed_together_leave_no_orphans(tiny_v4, tmp_path):
     last = [r.path for r in report.results if Path(r.path).name == src.name][-1]
     with ratgtex_db.open(db) as dbh:
         n = dbh.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]
-        named = set(dbh.sql("SELECT file FROM _lake_files")["file"].to_list())
+        listed = dbh.sql("SELECT partition, file FROM _ratgtex.lake_files").rows()
         assert dbh.validate().height == 0
     assert n == len(Path(last).read_text().splitlines()) - 1
-    on_disk = {p.relative_to(db / "lake").as_posix() for p in (db / "lake").rglob("*.parquet")}
-    assert on_disk == named
+    named = {f for _, f in listed}
+    in_store = {p.relative_to(db / ".store").as_posix()
+                for p in (db / ".store").rglob("*.parquet")}
+    assert in_store == named  # the replaced object of the group was never kept
+    visible = {p.relative_to(db / "lake").as_posix() for p in (db / "lake").rglob("*.parquet")}
+    assert visible == {f"{part}/part-0.parquet" for part, _ in listed}
     assert len([f for f in named if f.startswith("top_assoc/")]) == 1
 
 
@@ -255,10 +259,10 @@ def test_lake_is_plain_hive_parquet(db_dir):
 
 def test_a_file_whose_commit_fails_fails_alone(tiny_v4, tmp_path):
     """Files are committed in groups; when one cannot be swapped in (here its partition
-    directory is blocked by a plain file), the group is retried file by file: that file fails
-    with its reason and the others of the group are ingested."""
+    directory in the object store is blocked by a plain file), the group is retried file by
+    file: that file fails with its reason and the others of the group are ingested."""
     db = tmp_path / "db"
-    blocked = db / "lake" / "top_assoc" / "version=v4"
+    blocked = db / ".store" / "top_assoc" / "version=v4"
     blocked.parent.mkdir(parents=True)
     blocked.write_text("not a directory")
     report = ingest([tiny_v4 / "eqtl"], db)

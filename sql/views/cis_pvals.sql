@@ -1,3 +1,3 @@
 -- cis_pvals: Nominal p-value of every tested cis (gene, variant) pair, expression (cis_pvals/{tissue}.{version}.zip).
 -- columns and keys: architecture.md section 3
-SELECT * FROM _lake_cis_pvals
+SELECT * FROM _ratgtex.lake_cis_pvals

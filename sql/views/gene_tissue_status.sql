@@ -1,3 +1,3 @@
 -- gene_tissue_status: Per gene and tissue: expressed, tested_eqtl, eqtl flags (gene.{version}.tsv, unpivoted).
 -- columns and keys: architecture.md section 3
-SELECT * FROM _lake_gene_tissue_status
+SELECT * FROM _ratgtex.lake_gene_tissue_status

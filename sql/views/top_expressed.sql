@@ -1,3 +1,3 @@
 -- top_expressed: Top genes by median TPM per tissue (expr/topExpressedGene).
 -- columns and keys: architecture.md section 3
-SELECT * FROM _lake_top_expressed
+SELECT * FROM _ratgtex.lake_top_expressed

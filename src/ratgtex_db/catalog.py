@@ -1,62 +1,71 @@
-"""``catalog.duckdb``: the manifest tables and one view per contract table.
+"""``catalog.duckdb``: the manifest, the committed files and one view per contract table.
 
-Two layers of views: ``_lake_<table>`` lists exactly the Parquet files the manifest committed
-(generated here, with absolute paths, re-pointed when the db directory moves), and the contract
-views of ``sql/views/*.sql`` select from them. Because a ``_lake_`` view names its files, a
-reader sees either the old or the new file of a partition, never a half-written one.
+A published catalog file is never changed: each commit (:mod:`ratgtex_db.lake`) writes a new
+snapshot beside it and renames it into place, so a reader keeps the snapshot it opened until it
+refreshes. Internal objects live in the schema ``_ratgtex`` (hidden from ``SHOW TABLES``):
+
+- ``_ratgtex.lake_files``: the Parquet object behind each table partition;
+- ``_ratgtex.meta``: where the database directory was when the snapshot was written, schema and
+  view versions;
+- ``_ratgtex.lake_<table>``: a view naming exactly the committed objects (absolute paths), so a
+  query sees one snapshot's files, never a half-written partition.
+
+The contract views of ``sql/views/*.sql`` select from them. This module writes that content into a
+snapshot being built and opens read-only :class:`Session` s over the current snapshot, re-pointed
+in memory when the directory was copied or moved (so even a read-only copy answers from its own
+files).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-import time
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from ratgtex_db.errors import CatalogLocked, ConfigError
-from ratgtex_db.manifest import SCHEMA_SQL
-from ratgtex_db.paths import catalog_path, lake_dir, sql_dir
+from ratgtex_db.errors import ConfigError
+from ratgtex_db.manifest import SCHEMA_SQL as MANIFEST_SQL
+from ratgtex_db.paths import catalog_path, sql_dir, store_dir
 
 if TYPE_CHECKING:  # tables (and pyarrow) are needed only to write views, not to query
     from ratgtex_db.tables import Table
 
-LOCK_RETRY_SECONDS = 30.0
-SCHEMA_VERSION = "1"
+#: Schema of the internal objects.
+INTERNAL = "_ratgtex"
+#: Name under which a session attaches the catalog.
+ALIAS = "ratgtex"
+#: 2: internal objects in ``_ratgtex``, views name objects under ``.store`` (1: ``_lake_*``).
+SCHEMA_VERSION = "2"
+#: Storage format written for new catalogs: the one DuckDB 1.0-1.1 read (version number 64),
+#: so the stock DuckDB CLI 1.x and Python duckdb >= 1.1 open what a newer DuckDB wrote.
+STORAGE_VERSION = "v1.0.0"
 
+INTERNAL_SQL = f"""
+CREATE SCHEMA IF NOT EXISTS {INTERNAL};
+CREATE TABLE IF NOT EXISTS {INTERNAL}.lake_files (
+    table_name VARCHAR,
+    partition VARCHAR,
+    file VARCHAR,
+    rows BIGINT,
+    bytes BIGINT,
+    source VARCHAR,
+    PRIMARY KEY (table_name, partition)
+);
+CREATE TABLE IF NOT EXISTS {INTERNAL}.meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
 
-
-def _is_lock_error(err: Exception) -> bool:
-    text = str(err).lower()
-    return "lock" in text or "conflicting" in text or "already open" in text
-
-
-def connect(
-    db_dir: Path, *, read_only: bool = True, timeout: float = LOCK_RETRY_SECONDS
-) -> duckdb.DuckDBPyConnection:
-    """Open the catalog, retrying while another process holds it for writing."""
-    path = catalog_path(db_dir)
-    if read_only and not path.exists():
-        raise ConfigError(
-            f"no catalog at {path}; run 'ratgtex-db ingest RELEASE_DIR' (or 'ratgtex-db demo') "
-            "first, or point --db / $RATGTEX_DB at an existing database"
-        )
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as err:
-            if not _is_lock_error(err) or time.monotonic() > deadline:
-                if _is_lock_error(err):
-                    raise CatalogLocked(
-                        f"{path}: locked by another process for more than {timeout:.0f} s "
-                        "(an ingest or an open session); try again when it has finished"
-                    ) from err
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+#: Session settings: no network or extension loading from a query, Parquet footers parsed once
+#: (objects never change in place: a commit writes new names).
+SESSION_SETTINGS = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET parquet_metadata_cache = true",
+)
 
 
 def _q(name: str) -> str:
@@ -67,8 +76,55 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _is_lock_error(err: Exception) -> bool:
+    text = str(err).lower()
+    return "lock" in text or "conflicting" in text or "already open" in text
+
+
+def _missing(path: Path) -> ConfigError:
+    return ConfigError(
+        f"no catalog at {path}; run 'ratgtex-db ingest RELEASE_DIR' (or 'ratgtex-db demo') "
+        "first, or point --db / $RATGTEX_DB at an existing database"
+    )
+
+
+def connect(db_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A plain read-only connection to the current snapshot (the views as written: use a
+    :class:`Session` for queries, which also works in copied or moved directories)."""
+    path = catalog_path(db_dir)
+    if not path.exists():
+        raise _missing(path)
+    return open_file(path)
+
+
+def open_file(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a catalog file read-only, even while someone holds it for writing (a stock
+    ``duckdb catalog.duckdb`` without ``-readonly``): published snapshots never change, so a
+    private copy holds the same data."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        if not _is_lock_error(err):
+            raise
+    private = _private_copy(path)
+    try:
+        return duckdb.connect(str(private), read_only=True)
+    finally:
+        private.unlink(missing_ok=True)  # the open file lives on until the connection closes
+
+
+def _private_copy(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix="ratgtex-catalog-", suffix=".duckdb")
+    os.close(fd)
+    shutil.copyfile(path, name)
+    return Path(name)
+
+
+# --- content of a snapshot ------------------------------------------------------------------
+
+
 def lake_view_sql(table: Table, files: list[str]) -> str:
-    """The SELECT behind ``_lake_<table>``: partition columns first, then stored columns."""
+    """The SELECT behind ``_ratgtex.lake_<table>``: partition columns, then stored columns."""
     from ratgtex_db.tables import DUCKDB_TYPES, PARTITION_TYPES
 
     if not files:
@@ -85,18 +141,23 @@ def lake_view_sql(table: Table, files: list[str]) -> str:
 
 
 def refresh_lake_views(
-    con: duckdb.DuckDBPyConnection, db_dir: Path, tables: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    db_dir: Path,
+    tables: list[str] | None = None,
+    *,
+    files_from: str = f"{INTERNAL}.lake_files",
 ) -> None:
-    """(Re)create ``_lake_<table>`` for the given tables (default: all) from ``_lake_files``."""
+    """(Re)create ``_ratgtex.lake_<table>`` in the default database for the given tables
+    (default: all), naming the objects that ``files_from`` lists, under ``db_dir``."""
     from ratgtex_db.tables import TABLES
 
-    lake = lake_dir(db_dir).resolve()
+    store = store_dir(db_dir).resolve()
     for name in tables or list(TABLES):
         rows = con.execute(
-            "SELECT file FROM _lake_files WHERE table_name = ? ORDER BY partition", [name]
+            f"SELECT file FROM {files_from} WHERE table_name = ? ORDER BY partition", [name]
         ).fetchall()
-        files = [str(lake / r[0]) for r in rows]
-        con.execute(f"CREATE OR REPLACE VIEW {_q('_lake_' + name)} AS "
+        files = [str(store / r[0]) for r in rows]
+        con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{_q('lake_' + name)} AS "
                     f"{lake_view_sql(TABLES[name], files)}")
 
 
@@ -104,15 +165,23 @@ def view_files() -> list[Path]:
     return sorted((sql_dir() / "views").glob("*.sql"))
 
 
-def apply_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every view of ``sql/views`` (file stem = view name), dependencies first.
+def view_doc(path: Path) -> str:
+    """The one-line meaning of a view: its SQL file's first comment, without the name."""
+    for line in path.read_text().splitlines():
+        if line.startswith("--"):
+            text = line.lstrip("- ").strip()
+            return text.split(":", 1)[1].strip() if text.startswith(path.stem + ":") else text
+    return ""
 
-    A view depends on another when the other's name appears as a word in its SQL.
-    """
+
+def apply_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every view of ``sql/views`` (file stem = view name) in the default database,
+    dependencies first. A view depends on another when the other's name appears as a word
+    in its SQL."""
     files = {p.stem: p for p in view_files()}
     texts = {name: _strip_comments(p.read_text()) for name, p in files.items()}
     deps = {
-        name: {o for o in files if o != name and re.search(rf"\b{re.escape(o)}\b", text)}
+        name: {o for o in files if o != name and re.search(rf"(?<![.\w]){re.escape(o)}\b", text)}
         for name, text in texts.items()
     }
     done: set[str] = set()
@@ -134,64 +203,33 @@ def _strip_comments(sql: str) -> str:
 
 
 def initialize(con: duckdb.DuckDBPyConnection, db_dir: Path) -> None:
-    """Create the manifest tables and all views; record where the db directory is."""
-    con.execute(SCHEMA_SQL)
+    """Create (or bring up to date) the tables and all views of a snapshot being written in the
+    default database, for the directory ``db_dir``."""
+    con.execute(INTERNAL_SQL)
+    con.execute(MANIFEST_SQL)
     refresh_lake_views(con, db_dir)
     apply_views(con)
     set_meta(con, "db_dir", str(db_dir.resolve()))
     set_meta(con, "schema_version", SCHEMA_VERSION)
+    set_meta(con, "views_digest", views_digest())
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
-    con.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [key, value])
+    con.execute(f"INSERT OR REPLACE INTO {INTERNAL}.meta VALUES (?, ?)", [key, value])
 
 
-def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, *, prefix: str = "") -> str | None:
+    """A value of ``meta`` (``prefix`` = ``'ratgtex.'`` to read an attached catalog)."""
     try:
-        rows = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchall()
-        row = rows[0] if rows else None
+        rows = con.execute(f"SELECT value FROM {prefix}{INTERNAL}.meta WHERE key = ?",
+                           [key]).fetchall()
     except duckdb.CatalogException:
         return None
-    return row[0] if row else None
-
-
-def ensure(db_dir: Path) -> None:
-    """Create the catalog if needed and re-point it if the db directory moved or views changed."""
-    db_dir.mkdir(parents=True, exist_ok=True)
-    path = catalog_path(db_dir)
-    if path.exists():
-        try:
-            con = connect(db_dir, read_only=True)
-        except duckdb.Error:
-            con = None
-        if con is not None:
-            try:
-                ok = _is_current(con, db_dir)
-            finally:
-                con.close()
-            if ok:
-                return
-    con = connect(db_dir, read_only=False)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        initialize(con, db_dir)
-        set_meta(con, "views_digest", views_digest())
-        con.execute("COMMIT")
-    finally:
-        con.close()
-
-
-def _is_current(con: duckdb.DuckDBPyConnection, db_dir: Path) -> bool:
-    """The catalog points at this directory and has this version's schema and views."""
-    return (get_meta(con, "db_dir") == str(db_dir.resolve())
-            and get_meta(con, "schema_version") == SCHEMA_VERSION
-            and get_meta(con, "views_digest") == views_digest())
+    return rows[0][0] if rows else None
 
 
 def views_digest() -> str:
     """A digest of the shipped view SQL, so a changed ``sql/views`` is applied on next open."""
-    import hashlib
-
     h = hashlib.sha256()
     for p in view_files():
         h.update(p.name.encode())
@@ -199,16 +237,125 @@ def views_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def open_read_only(db_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to an up-to-date catalog (re-pointed first if it moved)."""
-    con = connect(db_dir, read_only=True)  # raises the ConfigError with the hint if absent
-    try:
-        current = _is_current(con, db_dir)
-    except BaseException:
-        con.close()
-        raise
-    if current:
-        return con
-    con.close()
-    ensure(db_dir)
-    return connect(db_dir, read_only=True)
+def is_current(con: duckdb.DuckDBPyConnection, db_dir: Path, *, prefix: str = "") -> bool:
+    """The snapshot names this directory's files and has this version's schema and views."""
+    return (get_meta(con, "db_dir", prefix=prefix) == str(db_dir.resolve())
+            and get_meta(con, "schema_version", prefix=prefix) == SCHEMA_VERSION
+            and get_meta(con, "views_digest", prefix=prefix) == views_digest())
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path, *, prefix: str = "") -> None:
+    """Refuse a catalog written by a version of ratgtex-db whose layout this one cannot read."""
+    version = get_meta(con, "schema_version", prefix=prefix)
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: written by an older ratgtex-db (catalog schema {version or 1}, this "
+            f"version reads {SCHEMA_VERSION}); ingest the release again into a new --db "
+            "directory"
+        )
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+class Session:
+    """A read-only DuckDB session over the current catalog snapshot.
+
+    The connection is in memory with the snapshot attached read-only as ``ratgtex`` and made the
+    default (``USE ratgtex``), so user SQL names the views directly. When the snapshot was
+    written for another directory (a copy or a move) or by other view SQL, the views are
+    re-created in the in-memory database instead, over this directory's files; nothing on disk
+    is written. :meth:`refresh` moves to the newest snapshot.
+    """
+
+    def __init__(self, db_dir: Path, *, writable: bool = False) -> None:
+        self.db_dir = db_dir
+        self.path = catalog_path(db_dir)
+        self.con = duckdb.connect()
+        for setting in SESSION_SETTINGS:
+            self.con.execute(setting)
+        self.overlay = False
+        self._identity: tuple[int, int] | None = None
+        self._private: Path | None = None
+        self._attach()
+
+    def _attach(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise _missing(self.path) from None
+        try:
+            self.con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self.path)])
+        except duckdb.Error as err:
+            if not _is_lock_error(err):
+                raise ConfigError(f"{self.path}: cannot open the catalog: {err}") from err
+            # Someone holds the file for writing (e.g. a stock `duckdb catalog.duckdb` without
+            # -readonly). Published snapshots never change, so a private copy is the same data.
+            self._attach_copy()
+        self._identity = (st.st_dev, st.st_ino)
+        prefix = ALIAS + "."
+        check_schema(self.con, self.path, prefix=prefix)
+        if is_current(self.con, self.db_dir, prefix=prefix):
+            self.con.execute(f"USE {ALIAS}")
+            self.overlay = False
+        else:
+            self._build_overlay()
+            self.overlay = True
+
+    def _attach_copy(self) -> None:
+        self._private = _private_copy(self.path)
+        self.con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self._private)])
+
+    def _build_overlay(self) -> None:
+        """The views in memory, re-pointed at this directory's objects."""
+        con = self.con
+        con.execute("USE memory")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {INTERNAL}")
+        for table in ("lake_files", "meta"):
+            con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{table} AS "
+                        f"SELECT * FROM {ALIAS}.{INTERNAL}.{table}")
+        con.execute(f"CREATE OR REPLACE VIEW ingested_files AS "
+                    f"SELECT * FROM {ALIAS}.main.ingested_files")
+        refresh_lake_views(con, self.db_dir)
+        apply_views(con)
+
+    def _drop_overlay(self) -> None:
+        con = self.con
+        con.execute("USE memory")
+        for (name,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'memory' "
+            "AND schema_name = 'main' AND NOT internal"
+        ).fetchall():
+            con.execute(f"DROP VIEW IF EXISTS main.{_q(name)}")
+        con.execute(f"DROP SCHEMA IF EXISTS {INTERNAL} CASCADE")
+
+    def stale(self) -> bool:
+        """True when a newer snapshot has been published since this session attached one."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (st.st_dev, st.st_ino) != self._identity
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Attach the newest snapshot if one was published (or ``force``); True if it did."""
+        if not force and not self.stale():
+            return False
+        self.con.execute("USE memory")
+        if self.overlay:
+            self._drop_overlay()
+        self.con.execute(f"DETACH {ALIAS}")
+        self._forget_private()
+        self._attach()
+        return True
+
+    def _forget_private(self) -> None:
+        if self._private is not None:
+            self._private.unlink(missing_ok=True)
+            self._private = None
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self._forget_private()

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ratgtex_db import catalog, queries
+from ratgtex_db import catalog, lake, queries
 from ratgtex_db.errors import ConfigError, QueryError
-from ratgtex_db.paths import lake_dir, resolve_db_dir
+from ratgtex_db.paths import lake_dir, resolve_db_dir, store_dir
 from ratgtex_db.queries import Rows
 
 if TYPE_CHECKING:  # imported when first needed: the CLI renders Rows without them
@@ -45,31 +45,50 @@ class Database:
         read_only: bool = True,
         frames: bool = True,
     ) -> None:
-        """``frames=False`` makes queries return :class:`~ratgtex_db.queries.Rows` (fetched on
-        demand, no polars) instead of polars frames; the command line uses it."""
+        """Open the catalog snapshot that is current now.
+
+        A long-lived ``Database`` follows ingests: before each query it checks (one ``stat``)
+        whether a newer snapshot was published and, if so, moves to it, so every query sees one
+        whole snapshot and the next query after an ingest sees the new data. Between queries
+        nothing is held but the snapshot file: an ingest never waits on an open ``Database``.
+
+        ``read_only=False`` lets :meth:`sql` run statements other than SELECT (they apply to the
+        session's own in-memory database; the catalog itself is never written). ``frames=False``
+        makes queries return :class:`~ratgtex_db.queries.Rows` (fetched on demand, no polars)
+        instead of polars frames; the command line uses it.
+        """
         self.path = resolve_db_dir(path)
         self._frames = frames
-        if read_only:
-            self._con = catalog.open_read_only(self.path)
-        else:
-            catalog.ensure(self.path)
-            self._con = catalog.connect(self.path, read_only=False)
-        self._con.execute("SET autoinstall_known_extensions = false")
-        self._con.execute("SET autoload_known_extensions = false")
-        # Parquet footers parsed once per session: lake files never change in place (an ingest
-        # writes new names), and at medium scale footers are ~30 ms of each 66-file lookup.
-        self._con.execute("SET parquet_metadata_cache = true")
+        self._read_only = read_only
+        if lake.needs_maintenance(self.path):  # a crashed commit to finish, garbage to collect
+            lake.maintain(self.path)
+        self._session = catalog.Session(self.path)
+        if self._session.overlay and lake.maintain(self.path, rebuild_catalog=True):
+            # copied, moved or older views: the directory was writable, so its catalog now
+            # names its own files (for stock DuckDB too); move to that snapshot
+            self._session.refresh(force=True)
         self._version = version
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        self._session.refresh()
+        return self._session.con
+
+    @property
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection (read-only unless opened otherwise)."""
+        """The DuckDB connection: in memory, with the catalog attached read-only as
+        ``ratgtex`` and the default database. The same object across refreshes."""
         return self._con
 
+    def refresh(self) -> bool:
+        """Move to the newest catalog snapshot now (queries also do it by themselves); True if
+        there was a newer one."""
+        return self._session.refresh()
+
     def close(self) -> None:
-        self._con.close()
+        self._session.close()
 
     def __enter__(self) -> Database:
         return self
@@ -116,7 +135,7 @@ class Database:
                     "PRAGMA only); to change the database use 'ratgtex-db ingest'"
                 )
 
-    def sql(self, query: str, params: Any = None, *, read_only: bool = True) -> Result:
+    def sql(self, query: str, params: Any = None, *, read_only: bool | None = None) -> Result:
         """Run a query with bound parameters and return a polars DataFrame.
 
         ``params`` is a list (for ``?``) or a dict (for ``$name``). ``.arrow()`` on the result
@@ -128,8 +147,8 @@ class Database:
         """Run a read-only query and return an Arrow table."""
         return self._rows(query, params, True).arrow()
 
-    def _rows(self, query: str, params: Any, read_only: bool) -> Rows:
-        if read_only:
+    def _rows(self, query: str, params: Any, read_only: bool | None) -> Rows:
+        if read_only or (read_only is None and self._read_only):
             self.check_read_only(query)
         try:
             return Rows(self._con.sql(query, params=params))
@@ -421,7 +440,7 @@ class Database:
                    count(*) FILTER (m.status = 'failed') AS failed,
                    count(DISTINCT m.tissue) AS tissues,
                    sum(m.bytes) FILTER (m.status = 'ingested') AS source_bytes,
-                   (SELECT sum(l.bytes) FROM _lake_files l
+                   (SELECT sum(l.bytes) FROM _ratgtex.lake_files l
                     WHERE l.partition LIKE '%version=' || m.version || '%') AS lake_bytes,
                    bool_or(m.synthetic) AS synthetic
             FROM ingested_files m WHERE m.version IS NOT NULL GROUP BY 1 ORDER BY 1
@@ -438,7 +457,7 @@ class Database:
             """
             SELECT table_name AS "table", count(*) AS partitions, sum(rows) AS rows,
                    sum(bytes) AS lake_bytes
-            FROM _lake_files GROUP BY 1 ORDER BY 1
+            FROM _ratgtex.lake_files GROUP BY 1 ORDER BY 1
             """
         )
         return {"versions": versions, "tissues": tissues, "tables": tables}
@@ -458,14 +477,19 @@ class Database:
         from ratgtex_db.manifest import sha256_file
 
         problems: list[tuple[str, str, str]] = []
-        lake = lake_dir(self.path)
-        for table, rel, rows in self._con.execute(
-            "SELECT table_name, file, rows FROM _lake_files ORDER BY table_name, partition"
+        store, visible = store_dir(self.path), lake_dir(self.path)
+        for table, part, rel, rows in self._con.execute(
+            "SELECT table_name, partition, file, rows FROM _ratgtex.lake_files "
+            "ORDER BY table_name, partition"
         ).fetchall():
-            path = lake / rel
+            path = store / rel
             if not path.exists():
                 problems.append((table, str(path), "missing Parquet file"))
                 continue
+            link = visible / part / lake.VISIBLE_NAME
+            if not link.exists() or not os.path.samefile(link, path):
+                problems.append((table, str(link), "missing Parquet file under lake/ (what "
+                                 "readers of lake/ see); the next ingest re-links it"))
             try:
                 got = pq.ParquetFile(path).metadata.num_rows
             except Exception as err:  # noqa: BLE001 - any unreadable file is a finding

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ratgtex_db.errors import UnknownFileKind
+from ratgtex_db.errors import ConfigError, UnknownFileKind
 from ratgtex_db.registry import Match, match
 
 #: Marker file that ``synth`` writes at a synthetic release root.
@@ -42,7 +42,8 @@ def _walk(source: Path) -> Iterable[Path]:
         yield source
         return
     if not source.is_dir():
-        raise FileNotFoundError(source)
+        raise ConfigError(f"{source}: no such file or directory; give a release folder or file "
+                          "(e.g. the data/v4 folder of a download)")
     for root, dirs, files in os.walk(source):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):

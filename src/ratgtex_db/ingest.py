@@ -1,37 +1,34 @@
 """Orchestration of ``ingest``: discover -> plan -> convert (read/shape/write) -> commit.
 
-Each file is converted into staging Parquet without touching the catalog; its commit then moves
-the files into the lake and, in one short DuckDB transaction, updates ``_lake_files``, the
-manifest and the ``_lake_`` views. A failing file leaves its previous partition as it was.
+Each file is converted into staging Parquet without touching the catalog; converted files are
+then committed in groups by :mod:`ratgtex_db.lake` (objects moved into the store, one new catalog
+snapshot published per group, ``lake/`` re-linked). A failing file leaves its previous partition
+as it was; readers never wait on an ingest, nor an ingest on readers.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ratgtex_db import catalog
+from ratgtex_db import catalog, lake
 from ratgtex_db.discover import SourceFile, discover
-from ratgtex_db.errors import IngestError, RatgtexError
-from ratgtex_db.manifest import FAILED, INGESTED, SKIPPED, ManifestRow, now, record, sha256_file
-from ratgtex_db.paths import lake_dir, resolve_db_dir, staging_dir
+from ratgtex_db.errors import ConfigError, RatgtexError
+from ratgtex_db.manifest import FAILED, INGESTED, SKIPPED, ManifestRow, now, sha256_file
+from ratgtex_db.paths import catalog_path, resolve_db_dir, staging_dir
 from ratgtex_db.readers.text import RetryLenient
 from ratgtex_db.registry import Match
 from ratgtex_db.shape import LAYOUTS, NOTE, ROWS_READ, Source
 from ratgtex_db.tables import TABLES
 from ratgtex_db.write import PartitionWriter, hive_dir
-
-LOCK_NAME = ".ingest.lock"
 
 
 @dataclass
@@ -124,53 +121,10 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
 # --- the run ---------------------------------------------------------------------------------
 
 
-class _IngestLock:
-    """One ingest per database at a time: an exclusive ``flock`` on ``<db>/.ingest.lock``."""
-
-    def __init__(self, db_dir: Path) -> None:
-        self.path = db_dir / LOCK_NAME
-        self.fd: int | None = None
-
-    def __enter__(self) -> _IngestLock:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(self.fd)
-            self.fd = None
-            raise IngestError(
-                f"another ingest is running into {self.path.parent} (pid {holder}); "
-                "wait for it to finish, then run this one again"
-            ) from err
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-
-
-def _cleanup(db_dir: Path) -> None:
-    """Remove what an interrupted run left: staging files and lake files no manifest names."""
-    shutil.rmtree(staging_dir(db_dir), ignore_errors=True)
-    lake = lake_dir(db_dir)
-    if not lake.exists():
-        return
-    con = catalog.connect(db_dir, read_only=True)
-    try:
-        keep = {r[0] for r in con.execute("SELECT file FROM _lake_files").fetchall()}
-    finally:
-        con.close()
-    for path in lake.rglob("*.parquet"):
-        if path.relative_to(lake).as_posix() not in keep:
-            path.unlink(missing_ok=True)
-
-
 def _manifest_snapshot(db_dir: Path) -> tuple[dict[str, tuple], dict[str, list[tuple]]]:
-    con = catalog.connect(db_dir, read_only=True)
+    if not catalog_path(db_dir).exists():
+        return {}, {}
+    con = catalog.connect(db_dir)
     try:
         rows = con.execute(
             "SELECT path, sha256, status, kind FROM ingested_files"
@@ -206,104 +160,20 @@ def _row(sf: SourceFile, status: str, message: str | None, size: int, sha: str |
     )
 
 
-@dataclass(frozen=True)
-class _Moved:
-    """One converted partition swapped into the lake (``staged`` is where it came from)."""
-
-    file: int  # index of its source file in the group
-    table: str
-    partition: str
-    rel: str  # path under the lake
-    rows: int
-    nbytes: int
-    staged: Path
-
-
-def _commit(db_dir: Path, group: list[tuple[SourceFile, _Converted, int, str]]) -> list[int]:
-    """Swap the converted partitions of a group of files in and record them, in one catalog
-    transaction; returns the bytes written per file.
-
-    Each file stays all or nothing: its partitions are replaced and its manifest row written
-    in the same transaction as the others of the group, or, on failure, none are.
-    """
-    lake = lake_dir(db_dir)
-    moved: list[_Moved] = []
-
-    def undo() -> None:
-        # Back to staging, so that the files of a failed group can be committed one by one.
-        for m in moved:
-            try:
-                os.replace(lake / m.rel, m.staged)
-            except OSError:
-                (lake / m.rel).unlink(missing_ok=True)
-
-    try:
-        for i, (sf, conv, _size, sha) in enumerate(group):
-            assert sf.match is not None
-            for table_name, (staged, rows) in conv.outputs.items():
-                part = hive_dir(TABLES[table_name], sf.match.partition)
-                dest_dir = lake / part
-                dest_dir.mkdir(parents=True, exist_ok=True)
-                stem = Path(sf.path.name).name.split(".")[0] or table_name
-                dest = dest_dir / f"{stem}-{sha[:12]}-{uuid.uuid4().hex[:8]}.parquet"
-                os.replace(staged, dest)
-                moved.append(_Moved(i, table_name, part, dest.relative_to(lake).as_posix(), rows,
-                                    dest.stat().st_size, Path(staged)))
-        con = catalog.connect(db_dir, read_only=False)
-    except BaseException:
-        undo()
-        raise
-    old: list[str] = []
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for m in moved:
-            prev = con.execute(
-                "SELECT file FROM _lake_files WHERE table_name = ? AND partition = ?",
-                [m.table, m.partition],
-            ).fetchall()
-            old.extend(p[0] for p in prev)
-            con.execute("DELETE FROM _lake_files WHERE table_name = ? AND partition = ?",
-                        [m.table, m.partition])
-            con.execute("INSERT INTO _lake_files VALUES (?, ?, ?, ?, ?, ?)",
-                        [m.table, m.partition, m.rel, m.rows, m.nbytes, str(group[m.file][0].path)])
-        for i, (sf, conv, size, sha) in enumerate(group):
-            rows_written = sum(m.rows for m in moved if m.file == i)
-            record(con, _row(sf, INGESTED, conv.message, size, sha, conv.rows_read,
-                             rows_written))
-        catalog.refresh_lake_views(con, db_dir, sorted({m.table for m in moved}))
-        con.execute("COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        undo()
-        raise
-    finally:
-        con.close()
-    for rel in old:  # no longer named by the manifest (a later file of the group included)
-        (lake / rel).unlink(missing_ok=True)
-    return [sum(m.nbytes for m in moved if m.file == i) for i in range(len(group))]
-
-
-def _record_only(db_dir: Path, row: ManifestRow) -> None:
-    con = catalog.connect(db_dir, read_only=False)
-    try:
-        record(con, row)
-    finally:
-        con.close()
-
-
-def _twin_of_tpm(sf: SourceFile, plan: list[SourceFile]) -> SourceFile | None:
-    """The phenos expression unnorm file of the same version and tissue, if in this run."""
+def _copy_reason(sf: SourceFile, sha: str, plan: list[SourceFile], sha_of: Callable[[Path], str],
+                 by_sha: dict[str, list[tuple]]) -> str | None:
+    """The registry's reason if ``sf`` is a byte copy of another release file (its twin in this
+    run, or one already ingested), else None."""
     assert sf.match is not None
-    v = sf.match.values
-    for other in plan:
-        m = other.match
-        if (m and m.kind.name == "phenos" and m.values.get("modality") == "expression"
-                and m.values.get("norm") == "unnorm" and m.values.get("version") == v["version"]
-                and m.values.get("tissue") == v["tissue"]):
-            return other
+    rule = sf.match.kind.copy_of
+    if rule is None or not rule.applies(sf.match.values):
+        return None
+    twin = next((o for o in plan if o.match and o is not sf
+                 and rule.is_twin(sf.match.values, o.match.kind.name, o.match.values)), None)
+    if twin is not None and sha_of(twin.path) == sha:
+        return rule.reason
+    if any(r[3] == rule.kind and r[2] == INGESTED for r in by_sha.get(sha, [])):
+        return rule.reason
     return None
 
 
@@ -333,119 +203,127 @@ def ingest(
     Returns
     -------
     IngestReport; files that failed are in ``report.failed`` (the others were ingested).
+
+    Raises
+    ------
+    ConfigError : a source does not exist, or holds no release file (nothing is created).
+    IngestError : another ingest is running into the same database.
     """
     t_run = time.perf_counter()
     db_dir = resolve_db_dir(db)
     report = IngestReport(db_dir=db_dir, dry_run=dry_run)
     notify = progress or (lambda event, info: None)
+    sources = list(sources)
     found = discover(sources)
-    if not dry_run:
-        catalog.ensure(db_dir)
-    with _IngestLock(db_dir) if not dry_run else _NoLock():
-        if not dry_run:
-            _cleanup(db_dir)
-            by_path, by_sha = _manifest_snapshot(db_dir)
-        else:
-            by_path, by_sha = ({}, {}) if not (db_dir / "catalog.duckdb").exists() else \
-                _manifest_snapshot(db_dir)
+    if not any(sf.match is not None or sf.error is not None for sf in found):
+        names = ", ".join(str(s) for s in sources)
+        raise ConfigError(
+            f"{names}: no RatGTEx release file found ({len(found)} file(s) looked at, none "
+            "named like a release file: see release-format section 1.2); nothing was ingested"
+        )
+    if dry_run:
+        by_path, by_sha = _manifest_snapshot(db_dir)
+        _plan(found, db_dir, report, by_path, by_sha, force, dry_run=True,
+              committer=None, notify=notify)
+        report.seconds = time.perf_counter() - t_run
+        return report
+    db_dir.mkdir(parents=True, exist_ok=True)
+    with lake.IngestLock(db_dir):
+        lake.ensure(db_dir)
+        lake.recover(db_dir)
+        by_path, by_sha = _manifest_snapshot(db_dir)
+        committer = _Committer(db_dir, report, notify)
+        todo = _plan(found, db_dir, report, by_path, by_sha, force, dry_run=False,
+                     committer=committer, notify=notify)
         staging = staging_dir(db_dir)
-        matched = [sf for sf in found if sf.match is not None]
-        for sf in found:
-            if sf.match is None and sf.error is None:
-                report.unknown.append(str(sf.path))
-        todo: list[tuple[SourceFile, int, str]] = []
-        hashes: dict[Path, str] = {}
-
-        def sha_of(path: Path) -> str:  # a tpm copy and its twin are each read once
-            if path not in hashes:
-                hashes[path] = sha256_file(path)
-            return hashes[path]
-
-        notify("start", {"files": len(found), "bytes": sum(sf.path.stat().st_size for sf in found)})
-        for sf in found:
-            if sf.match is None and sf.error is None:
-                continue
-            size = sf.path.stat().st_size
-            if sf.error is not None:
-                res = FileResult(str(sf.path), None, FAILED, sf.error, bytes_in=size)
-                report.results.append(res)
-                if not dry_run:
-                    _record_only(db_dir, _row(sf, FAILED, sf.error, size, None))
-                notify("file", {"result": res})
-                continue
-            kind = sf.match.kind
-            if kind.layout == "skip" or kind.layout not in LAYOUTS:
-                reason = kind.skip_reason or f"no reader for {kind.layout} files in this version"
-                res = FileResult(str(sf.path), kind.name, SKIPPED, reason, bytes_in=size)
-                report.results.append(res)
-                if not dry_run:
-                    _record_only(db_dir, _row(sf, SKIPPED, reason, size, None))
-                notify("file", {"result": res})
-                continue
-            sha = sha_of(sf.path)
-            prev = by_path.get(str(sf.path))
-            if not force and prev and prev[1] == sha and prev[2] == INGESTED:
-                res = FileResult(str(sf.path), kind.name, SKIPPED, "unchanged since last ingest",
-                                 bytes_in=size)
-                report.results.append(res)
-                notify("file", {"result": res})
-                continue
-            if kind.name == "expr" and sf.match.values.get("unit") == "tpm":
-                twin = _twin_of_tpm(sf, matched)
-                twin_sha = sha_of(twin.path) if twin else None
-                ingested_twin = any(r[3] == "phenos" and r[2] == INGESTED
-                                    for r in by_sha.get(sha, []))
-                if twin_sha == sha or ingested_twin:
-                    reason = ("copy: byte-identical to phenos expression unnorm of this tissue "
-                              "(release-format 3.5); the expression view serves it as unit 'tpm'")
-                    res = FileResult(str(sf.path), kind.name, SKIPPED, reason, bytes_in=size)
-                    report.results.append(res)
-                    if not dry_run:
-                        _record_only(db_dir, _row(sf, SKIPPED, reason, size, sha))
-                    notify("file", {"result": res})
-                    continue
-            todo.append((sf, size, sha))
-        if dry_run:
-            for sf, size, _ in todo:
-                report.results.append(FileResult(str(sf.path), sf.match.kind.name, "planned",
-                                                 bytes_in=size))
-            report.seconds = time.perf_counter() - t_run
-            return report
-        _run(db_dir, todo, staging, jobs, report, notify)
+        _run(db_dir, todo, staging, jobs, committer, notify)
         shutil.rmtree(staging, ignore_errors=True)
+        lake.gc(db_dir)
     report.seconds = time.perf_counter() - t_run
     notify("done", {"report": report})
     return report
 
 
-class _NoLock:
-    def __enter__(self) -> _NoLock:
-        return self
+def _plan(found: list[SourceFile], db_dir: Path, report: IngestReport,
+          by_path: dict[str, tuple], by_sha: dict[str, list[tuple]], force: bool, *,
+          dry_run: bool, committer: _Committer | None, notify: Progress
+          ) -> list[tuple[SourceFile, int, str]]:
+    """Sort files into to-do, unchanged, skipped (with the reason) and misnamed; the last two
+    are recorded through ``committer`` (in the next snapshot)."""
+    matched = [sf for sf in found if sf.match is not None]
+    for sf in found:
+        if sf.match is None and sf.error is None:
+            report.unknown.append(str(sf.path))
+    todo: list[tuple[SourceFile, int, str]] = []
+    hashes: dict[Path, str] = {}
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+    def sha_of(path: Path) -> str:  # a copy and its twin are each read once
+        if path not in hashes:
+            hashes[path] = sha256_file(path)
+        return hashes[path]
+
+    def settled(sf: SourceFile, status: str, reason: str | None, size: int,
+                sha: str | None) -> None:
+        res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, status, reason,
+                         bytes_in=size)
+        if committer is not None:
+            committer.record(_row(sf, status, reason, size, sha), res)
+        else:
+            report.results.append(res)
+            notify("file", {"result": res})
+
+    notify("start", {"files": len(found), "bytes": sum(sf.path.stat().st_size for sf in found)})
+    for sf in found:
+        if sf.match is None and sf.error is None:
+            continue
+        size = sf.path.stat().st_size
+        if sf.error is not None:
+            settled(sf, FAILED, sf.error, size, None)
+            continue
+        kind = sf.match.kind
+        if kind.layout == "skip" or kind.layout not in LAYOUTS:
+            reason = kind.skip_reason or f"no reader for {kind.layout} files in this version"
+            settled(sf, SKIPPED, reason, size, None)
+            continue
+        sha = sha_of(sf.path)
+        prev = by_path.get(str(sf.path))
+        if not force and prev and prev[1] == sha and prev[2] == INGESTED:
+            res = FileResult(str(sf.path), kind.name, SKIPPED, "unchanged since last ingest",
+                             bytes_in=size)
+            report.results.append(res)
+            notify("file", {"result": res})
+            continue
+        reason = _copy_reason(sf, sha, matched, sha_of, by_sha)
+        if reason is not None:
+            settled(sf, SKIPPED, reason, size, sha)
+            continue
+        todo.append((sf, size, sha))
+    if dry_run:
+        for sf, size, _ in todo:
+            report.results.append(FileResult(str(sf.path), sf.match.kind.name, "planned",
+                                             bytes_in=size))
+    return todo
 
 
-def _failed(db_dir: Path, sf: SourceFile, size: int, sha: str, err: BaseException,
-            report: IngestReport, notify: Progress) -> None:
-    kind = sf.match.kind.name if sf.match else None
+def _failure_message(sf: SourceFile, err: BaseException) -> str:
     message = str(err) if isinstance(err, RatgtexError) else f"{type(err).__name__}: {err}"
     if not isinstance(err, RatgtexError):
         message = f"{sf.path}: {message}"
-    _record_only(db_dir, _row(sf, FAILED, message, size, sha))
-    res = FileResult(str(sf.path), kind, FAILED, message, bytes_in=size)
-    report.results.append(res)
-    notify("file", {"result": res})
+    return message
+
+
+_Item = tuple[SourceFile, _Converted, int, str]
 
 
 class _Committer:
     """Commits converted files in groups, at most ``GROUP_SECONDS`` after the first of a group
     was converted (and at the end).
 
-    A commit opens the catalog for writing, which costs tens of milliseconds (open, write,
-    checkpoint on close); a release has hundreds of small files, so one commit per file would
-    cost more than converting them. Readers still wait at most one short commit. If a group's
-    commit fails, its files are committed one by one so that only the file at fault fails.
+    Each commit publishes one catalog snapshot (a copy of the catalog, changed and renamed into
+    place: tens of milliseconds); a release has hundreds of small files, so one per file would
+    cost more than converting them. Files recorded without data (skipped, failed) ride along
+    with the next commit. If a group's commit fails, its halves are committed apart, down to the
+    file at fault, which alone fails.
     """
 
     GROUP_SECONDS = 1.0
@@ -453,37 +331,76 @@ class _Committer:
 
     def __init__(self, db_dir: Path, report: IngestReport, notify: Progress) -> None:
         self.db_dir, self.report, self.notify = db_dir, report, notify
-        self.pending: list[tuple[SourceFile, _Converted, int, str]] = []
+        self.pending: list[_Item] = []
+        self.rows: list[tuple[ManifestRow, FileResult]] = []
         self.since = 0.0
 
+    def record(self, row: ManifestRow, res: FileResult) -> None:
+        """A manifest row with no data (skipped, failed), committed with the next group."""
+        if not self.rows and not self.pending:
+            self.since = time.perf_counter()
+        self.rows.append((row, res))
+        self._maybe_flush()
+
     def add(self, sf: SourceFile, conv: _Converted, size: int, sha: str) -> None:
-        if not self.pending:
+        if not self.pending and not self.rows:
             self.since = time.perf_counter()
         self.pending.append((sf, conv, size, sha))
-        if (len(self.pending) >= self.GROUP_FILES
+        self._maybe_flush()
+
+    def failed(self, sf: SourceFile, size: int, sha: str | None, err: BaseException) -> None:
+        message = _failure_message(sf, err)
+        self.record(_row(sf, FAILED, message, size, sha),
+                    FileResult(str(sf.path), sf.match.kind.name if sf.match else None, FAILED,
+                               message, bytes_in=size))
+
+    def _maybe_flush(self) -> None:
+        if (len(self.pending) + len(self.rows) >= self.GROUP_FILES
                 or time.perf_counter() - self.since >= self.GROUP_SECONDS):
             self.flush()
 
     def flush(self) -> None:
         group, self.pending = self.pending, []
-        if group:
-            self._commit(group)
+        rows, self.rows = self.rows, []
+        if group or rows:
+            self._commit(group, rows)
 
-    def _commit(self, group: list[tuple[SourceFile, _Converted, int, str]]) -> None:
+    def _commit(self, group: list[_Item], rows: list[tuple[ManifestRow, FileResult]]) -> None:
         t0 = time.perf_counter()
+        changes = [lake.Change(row) for row, _ in rows]
+        for sf, conv, size, sha in group:
+            assert sf.match is not None
+            staged = tuple(
+                lake.Staged(t, hive_dir(TABLES[t], sf.match.partition), Path(path), n)
+                for t, (path, n) in conv.outputs.items()
+            )
+            row = _row(sf, INGESTED, conv.message, size, sha, conv.rows_read,
+                       sum(n for _, n in conv.outputs.values()))
+            changes.append(lake.Change(row, staged))
         try:
-            written = _commit(self.db_dir, group)
+            written = lake.commit(self.db_dir, changes)
         except (RatgtexError, OSError, duckdb.Error) as err:
-            if len(group) > 1:  # find the file at fault: commit them one by one
-                for item in group:
-                    self._commit([item])
+            if len(group) + len(rows) > 1:  # find the file at fault: split the group
+                items: list = [("row", r) for r in rows] + [("file", g) for g in group]
+                half = len(items) // 2
+                for part in (items[:half], items[half:]):
+                    self._commit([x for k, x in part if k == "file"],
+                                 [x for k, x in part if k == "row"])
                 return
+            if rows:  # even the manifest row alone cannot be written: the catalog is broken
+                raise
             sf, conv, size, sha = group[0]
             _discard(conv)
-            _failed(self.db_dir, sf, size, sha, err, self.report, self.notify)
+            message = _failure_message(sf, err)
+            self._commit([], [(_row(sf, FAILED, message, size, sha),
+                               FileResult(str(sf.path), sf.match.kind.name if sf.match else None,
+                                          FAILED, message, bytes_in=size))])
             return
-        share = (time.perf_counter() - t0) / len(group)
-        for (sf, conv, size, _sha), out_bytes in zip(group, written, strict=True):
+        for _, res in rows:
+            self.report.results.append(res)
+            self.notify("file", {"result": res})
+        share = (time.perf_counter() - t0) / max(1, len(group))
+        for (sf, conv, size, _sha), out_bytes in zip(group, written[len(rows):], strict=True):
             res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, INGESTED,
                              None, conv.rows_read, sum(r for _, r in conv.outputs.values()),
                              size, out_bytes, conv.seconds + share)
@@ -496,19 +413,22 @@ def _discard(conv: _Converted) -> None:
         Path(staged).unlink(missing_ok=True)
 
 
+#: Errors of converting one file: recorded as that file's failure, the run goes on.
+CONVERT_ERRORS = (RatgtexError, OSError, ValueError, duckdb.Error)
+
+
 def _run(db_dir: Path, todo: list[tuple[SourceFile, int, str]], staging: Path, jobs: int,
-         report: IngestReport, notify: Progress) -> None:
+         committer: _Committer, notify: Progress) -> None:
     # Largest first balances workers; commits happen here, in groups, one at a time.
     order = sorted(todo, key=lambda t: -t[1]) if jobs > 1 else todo
-    committer = _Committer(db_dir, report, notify)
     try:
         if jobs <= 1:
             for sf, size, sha in order:
                 notify("begin", {"path": str(sf.path), "bytes": size})
                 try:
                     conv = convert(str(sf.path), sf.match, str(staging))
-                except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
-                    _failed(db_dir, sf, size, sha, err, report, notify)
+                except CONVERT_ERRORS as err:
+                    committer.failed(sf, size, sha, err)
                     continue
                 committer.add(sf, conv, size, sha)
         else:
@@ -517,18 +437,17 @@ def _run(db_dir: Path, todo: list[tuple[SourceFile, int, str]], staging: Path, j
                     pool.submit(convert, str(sf.path), sf.match, str(staging)): (sf, size, sha)
                     for sf, size, sha in order
                 }
-                from concurrent.futures import as_completed
-
                 for fut in as_completed(futures):
                     sf, size, sha = futures[fut]
                     try:
                         conv = fut.result()
-                    except (RatgtexError, OSError, ValueError, duckdb.Error) as err:
-                        _failed(db_dir, sf, size, sha, err, report, notify)
+                    except CONVERT_ERRORS as err:
+                        committer.failed(sf, size, sha, err)
                         continue
                     committer.add(sf, conv, size, sha)
     except BaseException:
         for _sf, conv, _size, _sha in committer.pending:  # interrupted: nothing half-done
             _discard(conv)
+        committer.pending = []
         raise
     committer.flush()

@@ -30,16 +30,6 @@ CREATE TABLE IF NOT EXISTS ingested_files (
     synthetic BOOLEAN,
     ingested_at TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS _lake_files (
-    table_name VARCHAR,
-    partition VARCHAR,
-    file VARCHAR,
-    rows BIGINT,
-    bytes BIGINT,
-    source VARCHAR,
-    PRIMARY KEY (table_name, partition)
-);
-CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 
 #: Status words of a manifest row.

@@ -11,6 +11,14 @@ ENV_VAR = "RATGTEX_DB"
 CATALOG_NAME = "catalog.duckdb"
 LAKE_NAME = "lake"
 STAGING_NAME = ".staging"
+#: Immutable Parquet objects, one per committed partition file; the catalog's views name these.
+STORE_NAME = ".store"
+#: Every published catalog snapshot, hard-linked, so that garbage collection can tell which
+#: ones an open reader still holds (DuckDB keeps a lock on the file it opened).
+SNAPSHOTS_NAME = ".snapshots"
+#: Present while a commit is between publishing its catalog and re-linking ``lake/``.
+PENDING_NAME = ".commit-pending"
+LOCK_NAME = ".ingest.lock"
 
 
 def default_db_dir() -> Path:
@@ -32,6 +40,14 @@ def catalog_path(db_dir: Path) -> Path:
 
 def lake_dir(db_dir: Path) -> Path:
     return db_dir / LAKE_NAME
+
+
+def store_dir(db_dir: Path) -> Path:
+    return db_dir / STORE_NAME
+
+
+def snapshots_dir(db_dir: Path) -> Path:
+    return db_dir / SNAPSHOTS_NAME
 
 
 def staging_dir(db_dir: Path) -> Path:

@@ -64,6 +64,28 @@ def _cols(*specs: tuple[str, str, pa.DataType] | tuple[str, pa.DataType]) -> tup
 
 
 @dataclass(frozen=True)
+class CopyRule:
+    """A file that the release publishes as a byte copy of another file of the same version
+    and tissue: when this file's name has the values ``when`` and it is byte-identical to the
+    file of kind ``kind`` with the values ``values`` (a twin in the same run, or one already
+    ingested), it is recorded as skipped with ``reason`` instead of being ingested twice."""
+
+    when: tuple[tuple[str, str], ...]
+    kind: str
+    values: tuple[tuple[str, str], ...]
+    reason: str
+    shared: tuple[str, ...] = ("version", "tissue")
+
+    def applies(self, values: dict[str, str]) -> bool:
+        return all(values.get(k) == v for k, v in self.when)
+
+    def is_twin(self, this: dict[str, str], kind: str, other: dict[str, str]) -> bool:
+        """``other`` (a file of ``kind``) is the original of this file."""
+        return (kind == self.kind and all(other.get(k) == v for k, v in self.values)
+                and all(other.get(k) == this.get(k) for k in self.shared))
+
+
+@dataclass(frozen=True)
 class FileKind:
     """A release file kind.
 
@@ -94,6 +116,8 @@ class FileKind:
     #: Linked from the public download pages (release-format 1.2); unlinked files are produced
     #: into the same tree but their public availability is unverified.
     linked: bool = True
+    #: Set when some files of this kind are byte copies of another kind's files.
+    copy_of: CopyRule | None = None
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -323,6 +347,13 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue", "unit"),
         expand=("unit", "tissue"),
         description="gene expression matrix (log2 counts or TPM)",
+        copy_of=CopyRule(
+            when=(("unit", "tpm"),),
+            kind="phenos",
+            values=(("modality", "expression"), ("norm", "unnorm")),
+            reason="copy: byte-identical to phenos expression unnorm of this tissue "
+                   "(release-format 3.5); the expression view serves it as unit 'tpm'",
+        ),
     ),
     FileKind(
         "phenos",

@@ -1,0 +1,508 @@
+"""Commits into a database directory: the ingest lock, the object store, catalog snapshots, the
+visible hive lake, recovery after a crash and garbage collection.
+
+Layout of ``<db>``::
+
+    catalog.duckdb                 the current catalog snapshot (replaced by rename, never
+                                   changed in place)
+    lake/<table>/<k=v>/.../part-0.parquet
+                                   the current file of each partition, for readers that glob
+                                   the lake (a hard link to its object)
+    .store/<table>/<k=v>/.../<stem>-<sha>-<id>.parquet
+                                   immutable objects: what the catalog's views name
+    .snapshots/catalog-<n>.duckdb  published snapshots (hard links of catalog.duckdb), kept
+                                   while a reader holds one open
+    .staging/                      files being converted
+    .commit-pending                a commit between publishing its snapshot and re-linking lake/
+    .ingest.lock                   one writer at a time
+
+A commit moves the staged files into ``.store``, copies the current snapshot, changes the copy
+(``lake_files``, manifest rows, the lake views of the changed tables), and renames it over
+``catalog.duckdb``: readers that opened the old file keep it (DuckDB holds the file it opened),
+new readers get the new one, nobody waits on anybody. Then each changed partition's file under
+``lake/`` is replaced by a rename, so a glob reader sees the old or the new file of a partition,
+never both. A crash (even ``kill -9``) at any point leaves the old or the new snapshot published;
+the next command (:func:`maintain`, any ``ratgtex-db`` command) re-links ``lake/`` to match it.
+
+Garbage collection removes a snapshot when no process holds it open (DuckDB keeps a lock on the
+file it opened; the test is the same lock) and an object when no kept snapshot names it and it was
+retired more than :data:`GRACE_SECONDS` ago.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ratgtex_db import catalog
+from ratgtex_db.errors import ConfigError, IngestError
+from ratgtex_db.manifest import ManifestRow, record
+from ratgtex_db.paths import (
+    LOCK_NAME,
+    PENDING_NAME,
+    catalog_path,
+    lake_dir,
+    snapshots_dir,
+    staging_dir,
+    store_dir,
+)
+
+#: Name of a partition's file under ``lake/``: one file per partition, replaced by rename.
+VISIBLE_NAME = "part-0.parquet"
+#: Seconds a retired object stays after its last snapshot went (readers that opened a snapshot
+#: a moment before it was superseded; ``RATGTEX_DB_GC_GRACE`` overrides).
+GRACE_SECONDS = 120.0
+#: Seconds a superseded snapshot stays even when nobody holds it (a reader between opening
+#: the file and taking its lock).
+SNAPSHOT_GRACE_SECONDS = 5.0
+#: Written under ``.store`` when objects are waiting for their grace period to end.
+GC_DUE_NAME = ".gc-due"
+
+
+def grace_seconds() -> float:
+    env = os.environ.get("RATGTEX_DB_GC_GRACE")
+    try:
+        return float(env) if env is not None else GRACE_SECONDS
+    except ValueError:
+        raise ConfigError(f"RATGTEX_DB_GC_GRACE={env!r}: expected a number of seconds") from None
+
+
+# --- the writer's lock ----------------------------------------------------------------------
+
+
+class IngestLock:
+    """One writer per database at a time: an exclusive ``flock`` on ``<db>/.ingest.lock``.
+
+    ``blocking=False`` with ``quiet=True`` makes :meth:`acquire` return False instead of
+    raising when another process holds it.
+    """
+
+    def __init__(self, db_dir: Path) -> None:
+        self.path = db_dir / LOCK_NAME
+        self.fd: int | None = None
+
+    def acquire(self, *, quiet: bool = False) -> bool:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            self.fd = None
+            if quiet:
+                return False
+            raise IngestError(
+                f"another ingest is running into {self.path.parent} (pid {holder}); "
+                "wait for it to finish, then run this one again"
+            ) from err
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> IngestLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def _attach_new(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach a new catalog file in the oldest storage format that our readers need."""
+    try:
+        con.execute(f"ATTACH ? AS snap (STORAGE_VERSION '{catalog.STORAGE_VERSION}')",
+                    [str(path)])
+    except duckdb.Error as err:  # DuckDB < 1.2 has no STORAGE_VERSION and writes that format
+        if "storage_version" not in str(err).lower():
+            raise
+        con.execute("ATTACH ? AS snap", [str(path)])
+
+
+@contextmanager
+def snapshot(db_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of the current catalog (or a new one), published when the block ends.
+
+    The connection's default database is the copy; if the block raises, nothing is published.
+    Call with the writer's lock held.
+    """
+    snaps = snapshots_dir(db_dir)
+    snaps.mkdir(parents=True, exist_ok=True)
+    path = snaps / f"catalog-{time.time_ns():020d}-{os.getpid()}.duckdb"
+    current = catalog_path(db_dir)
+    con = duckdb.connect()
+    try:
+        if current.exists():
+            shutil.copyfile(current, path)
+            con.execute("ATTACH ? AS snap", [str(path)])
+            con.execute("USE snap")
+            catalog.check_schema(con, current)
+        else:
+            _attach_new(con, path)
+            con.execute("USE snap")
+            catalog.initialize(con, db_dir)
+        con.execute("BEGIN TRANSACTION")
+        yield con
+        con.execute("COMMIT")
+        con.execute("USE memory")
+        con.execute("DETACH snap")  # checkpoints: the file is complete before it is published
+    except BaseException:
+        con.close()
+        path.unlink(missing_ok=True)
+        Path(str(path) + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+    _publish(db_dir, path)
+
+
+def _publish(db_dir: Path, snap: Path) -> None:
+    """Rename ``snap`` (via a hard link, so the snapshot keeps its name) over catalog.duckdb."""
+    current = catalog_path(db_dir)
+    try:
+        old = os.stat(current)
+    except FileNotFoundError:
+        old = None
+    tmp = db_dir / f".catalog-{uuid.uuid4().hex[:8]}.tmp"
+    _link_or_copy(snap, tmp)
+    os.replace(tmp, current)
+    wal = Path(str(current) + ".wal")
+    if wal.exists():  # left by someone who opened catalog.duckdb for writing: not ours to replay
+        wal.rename(snapshots_dir(db_dir) / f"stale-{time.time_ns()}.wal")
+    if old is not None:  # the superseded snapshot's grace period starts now
+        for s in snapshots_dir(db_dir).glob("catalog-*.duckdb"):
+            st = s.stat()
+            if (st.st_dev, st.st_ino) == (old.st_dev, old.st_ino):
+                os.utime(s)
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:  # a file system without hard links: a copy (twice the bytes, same result)
+        shutil.copyfile(src, dest)
+
+
+def _held(path: Path) -> bool:
+    """True if a process holds ``path`` open through DuckDB (which locks the file it opens)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+# --- commits --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    """One converted partition file waiting in staging."""
+
+    table: str
+    partition: str  # hive path under the table root, e.g. "cis_qtl_signif/version=v4/tissue=BLA"
+    path: Path
+    rows: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """A source file's part of a commit: its manifest row and the partitions it replaces."""
+
+    row: ManifestRow
+    staged: tuple[Staged, ...] = ()
+
+
+def commit(db_dir: Path, changes: list[Change]) -> list[int]:
+    """Swap in the staged partitions of ``changes`` and record their manifest rows, as one
+    snapshot; returns the Parquet bytes written per change.
+
+    Each change is all or nothing with the others: on failure no snapshot is published and the
+    staged files are back in staging (so that the caller can retry them one by one). Call with
+    the writer's lock held.
+    """
+    store = store_dir(db_dir)
+    moved: list[tuple[Staged, str, int]] = []  # (staged, object path under .store, bytes)
+    try:
+        for change in changes:
+            for st in change.staged:
+                rel = f"{st.partition}/{_object_name(change.row)}"
+                dest = store / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(st.path, dest)
+                moved.append((st, rel, dest.stat().st_size))
+        retired: list[str] = []
+        with snapshot(db_dir) as con:
+            for st, rel, nbytes in moved:
+                prev = con.execute(
+                    f"SELECT file FROM {catalog.INTERNAL}.lake_files "
+                    "WHERE table_name = ? AND partition = ?", [st.table, st.partition]
+                ).fetchall()
+                retired.extend(p[0] for p in prev)
+                con.execute(f"DELETE FROM {catalog.INTERNAL}.lake_files "
+                            "WHERE table_name = ? AND partition = ?", [st.table, st.partition])
+                source = next(c.row.path for c in changes if st in c.staged)
+                con.execute(f"INSERT INTO {catalog.INTERNAL}.lake_files VALUES (?, ?, ?, ?, ?, ?)",
+                            [st.table, st.partition, rel, st.rows, nbytes, source])
+            for change in changes:
+                record(con, change.row)
+            if moved:
+                catalog.refresh_lake_views(con, db_dir, sorted({st.table for st, _, _ in moved}))
+            _mark_pending(db_dir)
+    except BaseException:
+        for st, rel, _ in moved:  # back to staging: the files can be committed one by one
+            try:
+                os.replace(store / rel, st.path)
+            except OSError:
+                (store / rel).unlink(missing_ok=True)
+        raise
+    # Published: the commit stands. What follows only brings lake/ in line; if a link fails
+    # (a full disk, a blocked path) the pending mark stays and the next command retries.
+    if _relink(db_dir, {st.partition: rel for st, rel, _ in moved}) == 0:
+        _clear_pending(db_dir)
+    ours = {rel for _, rel, _ in moved}
+    for rel in retired:  # replaced within this commit: no snapshot ever named it
+        if rel in ours:
+            (store / rel).unlink(missing_ok=True)
+    _retire(db_dir, [rel for rel in retired if rel not in ours])
+    out = []
+    for change in changes:
+        out.append(sum(n for st, _, n in moved if st in change.staged))
+    return out
+
+
+def _object_name(row: ManifestRow) -> str:
+    stem = Path(row.path).name.split(".")[0] or "part"
+    return f"{stem}-{(row.sha256 or '')[:12]}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def _mark_pending(db_dir: Path) -> None:
+    (db_dir / PENDING_NAME).write_text(str(os.getpid()))
+
+
+def _clear_pending(db_dir: Path) -> None:
+    (db_dir / PENDING_NAME).unlink(missing_ok=True)
+
+
+def _relink(db_dir: Path, partitions: dict[str, str]) -> int:
+    """Make ``lake/<partition>/part-0.parquet`` the object ``.store/<rel>``, by rename; returns
+    the number of partitions that could not be linked."""
+    lake, store = lake_dir(db_dir), store_dir(db_dir)
+    failed = 0
+    for part, rel in partitions.items():
+        dest_dir = lake / part
+        tmp = dest_dir / f".{VISIBLE_NAME}.{uuid.uuid4().hex[:8]}"  # hidden, no .parquet suffix
+        try:
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(store / rel, tmp)
+            os.replace(tmp, dest_dir / VISIBLE_NAME)
+        except OSError:
+            failed += 1
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+    return failed
+
+
+def _retire(db_dir: Path, rels: list[str]) -> None:
+    """Start the grace period of objects no longer in the current snapshot."""
+    store = store_dir(db_dir)
+    for rel in rels:
+        try:
+            os.utime(store / rel)
+        except FileNotFoundError:
+            continue
+    if rels:
+        (store / GC_DUE_NAME).write_text(str(time.time() + grace_seconds()))
+
+
+def ensure(db_dir: Path) -> None:
+    """Create an empty catalog in ``db_dir`` if there is none (lock held)."""
+    db_dir.mkdir(parents=True, exist_ok=True)
+    if not catalog_path(db_dir).exists():
+        with snapshot(db_dir):
+            pass
+
+
+def create(db_dir: Path) -> None:
+    """Create an empty database in ``db_dir`` (taking the writer's lock) if there is none."""
+    db_dir.mkdir(parents=True, exist_ok=True)
+    with IngestLock(db_dir):
+        ensure(db_dir)
+
+
+def rebuild(db_dir: Path) -> None:
+    """Publish a snapshot written for this directory with the shipped views (after a copy or a
+    move, or when the package's view SQL changed). Lock held."""
+    with snapshot(db_dir) as con:
+        catalog.initialize(con, db_dir)
+
+
+# --- recovery and garbage collection --------------------------------------------------------
+
+
+def _current_files(db_dir: Path) -> dict[str, str]:
+    """partition -> object of the current snapshot."""
+    con = catalog.connect(db_dir)
+    try:
+        catalog.check_schema(con, catalog_path(db_dir))
+        return dict(con.execute(
+            f"SELECT partition, file FROM {catalog.INTERNAL}.lake_files").fetchall())
+    finally:
+        con.close()
+
+
+def sync_lake(db_dir: Path) -> int:
+    """Make ``lake/`` hold exactly the current snapshot's files (lock held); returns the number
+    of partitions that could not be linked."""
+    lake, store = lake_dir(db_dir), store_dir(db_dir)
+    want = _current_files(db_dir)
+    fix: dict[str, str] = {}
+    for part, rel in want.items():
+        visible = lake / part / VISIBLE_NAME
+        try:
+            same = os.path.samefile(visible, store / rel)
+        except FileNotFoundError:
+            same = False
+        if not same and (store / rel).exists():
+            fix[part] = rel
+    failed = _relink(db_dir, fix)
+    if lake.exists():
+        for root, dirs, files in os.walk(lake, topdown=False):
+            rel_root = Path(root).relative_to(lake).as_posix()
+            for name in files:
+                if not (name == VISIBLE_NAME and rel_root in want):
+                    try:
+                        (Path(root) / name).unlink(missing_ok=True)
+                    except OSError:
+                        failed += 1
+            for d in dirs:
+                try:
+                    (Path(root) / d).rmdir()  # only if empty
+                except OSError:
+                    pass
+    return failed
+
+
+def recover(db_dir: Path) -> None:
+    """After a crash: drop staging, re-link ``lake/``, collect garbage (lock held)."""
+    shutil.rmtree(staging_dir(db_dir), ignore_errors=True)
+    for tmp in db_dir.glob(".catalog-*.tmp"):
+        tmp.unlink(missing_ok=True)
+    if catalog_path(db_dir).exists():
+        if sync_lake(db_dir) == 0:
+            _clear_pending(db_dir)
+        gc(db_dir)
+
+
+def gc(db_dir: Path, grace: float | None = None) -> None:
+    """Remove snapshots nobody holds and objects no kept snapshot names (lock held)."""
+    grace = grace_seconds() if grace is None else grace
+    now = time.time()
+    cur = os.stat(catalog_path(db_dir))
+    keep: set[str] = set()
+    young_snapshot = False
+    for snap in sorted(snapshots_dir(db_dir).glob("catalog-*.duckdb")):
+        st = snap.stat()
+        if (st.st_dev, st.st_ino) == (cur.st_dev, cur.st_ino):
+            keep |= _files_of(snap)
+        elif _held(snap):
+            keep |= _files_of(snap)
+        elif now - st.st_mtime < min(grace, SNAPSHOT_GRACE_SECONDS):
+            keep |= _files_of(snap)
+            young_snapshot = True
+        else:
+            snap.unlink(missing_ok=True)
+            Path(str(snap) + ".wal").unlink(missing_ok=True)
+    store = store_dir(db_dir)
+    waiting = young_snapshot
+    if store.exists():
+        for obj in store.rglob("*.parquet"):
+            rel = obj.relative_to(store).as_posix()
+            if rel in keep:
+                continue
+            if now - obj.stat().st_mtime >= grace:
+                obj.unlink(missing_ok=True)
+            else:
+                waiting = True
+        for root, dirs, _files in os.walk(store, topdown=False):
+            for d in dirs:
+                try:
+                    (Path(root) / d).rmdir()
+                except OSError:
+                    pass
+        due = store / GC_DUE_NAME
+        if waiting:
+            due.write_text(str(now + grace))
+        else:
+            due.unlink(missing_ok=True)
+
+
+def _files_of(snap: Path) -> set[str]:
+    """The objects a snapshot names (raises if it cannot be read: never guess "none")."""
+    con = catalog.open_file(snap)
+    try:
+        return {r[0] for r in con.execute(
+            f"SELECT file FROM {catalog.INTERNAL}.lake_files").fetchall()}
+    finally:
+        con.close()
+
+
+def needs_maintenance(db_dir: Path) -> bool:
+    """Cheap test: a crashed commit to finish, or garbage whose grace period is over."""
+    if (db_dir / PENDING_NAME).exists():
+        return True
+    due = store_dir(db_dir) / GC_DUE_NAME
+    try:
+        return float(due.read_text() or 0) <= time.time()
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def maintain(db_dir: Path, *, rebuild_catalog: bool = False) -> bool:
+    """What any command does on a writable directory when it is not idle: finish a crashed
+    commit, collect garbage, and (``rebuild_catalog``) publish a snapshot for this directory
+    after a copy or move. Does nothing if the directory is read-only or an ingest holds the
+    lock (that ingest does it). True if it ran."""
+    if not os.access(db_dir, os.W_OK):
+        return False
+    lock = IngestLock(db_dir)
+    try:
+        if not lock.acquire(quiet=True):
+            return False
+    except OSError:
+        return False
+    try:
+        if rebuild_catalog:
+            rebuild(db_dir)
+        recover(db_dir)
+    except (OSError, duckdb.Error):
+        return False  # e.g. a full disk: queries still answer from the published snapshot
+    finally:
+        lock.release()
+    return True
