@@ -279,3 +279,23 @@ def test_a_file_whose_commit_fails_fails_alone(tiny_v4, tmp_path):
     again = ingest([tiny_v4 / "eqtl"], db)
     assert not again.failed and [Path(r.path).name for r in again.results
                                  if r.status == "ingested"] == ["top_assoc.v4_rn8.tsv"]
+
+
+def test_missing_source_is_a_one_line_error_and_creates_nothing(tmp_path):
+    db = tmp_path / "db"
+    out = subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
+                          str(tmp_path / "nope")], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "nope: no such file or directory" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_folder_without_release_files_is_an_error_and_creates_nothing(tmp_path):
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "README.txt").write_text("not a release\n")
+    db = tmp_path / "db"
+    with pytest.raises(ratgtex_db.RatgtexError, match="no RatGTEx release file found"):
+        ingest([src], db)
+    assert not db.exists()

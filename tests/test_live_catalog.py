@@ -243,6 +243,10 @@ def test_copy_with_the_original_moved_away(release, tmp_path):
     out = _cli(b, "sql", "SELECT count(*) AS n FROM top_assoc")
     assert out.returncode == 0, out.stderr
     assert str(expected["top_assoc"]) in out.stdout.split()
+    # that command rewrote the copy's catalog and re-linked its lake (copytree had made every
+    # lake file a second copy of its object)
+    for part in (b / "lake").rglob("part-0.parquet"):
+        assert any(part.samefile(o) for o in (b / ".store").rglob("*.parquet")), part
     code = ("import duckdb, json, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
             f"print(json.dumps([con.execute('SELECT count(*) FROM ' + t).fetchone()[0] "
             f"for t in {list(TABLES)!r}]))")
