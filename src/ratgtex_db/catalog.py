@@ -62,9 +62,11 @@ CREATE TABLE IF NOT EXISTS {INTERNAL}.meta (key VARCHAR PRIMARY KEY, value VARCH
 #: Session settings: no network or extension loading from a query, Parquet footers parsed once
 #: (objects never change in place: a commit writes new names).
 SESSION_SETTINGS = (
-    "SET autoinstall_known_extensions = false",
-    "SET autoload_known_extensions = false",
-    "SET parquet_metadata_cache = true",
+    # each entry: alternatives, first known wins (DuckDB 1.1 calls the footer cache
+    # enable_object_cache)
+    ("SET parquet_metadata_cache = true", "SET enable_object_cache = true"),
+    ("SET autoinstall_known_extensions = false",),
+    ("SET autoload_known_extensions = false",),
 )
 
 
@@ -74,6 +76,13 @@ def _q(name: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path | str, alias: str,
+           options: str = "") -> None:
+    """``ATTACH path AS alias (options)``. The path is a literal: DuckDB before 1.2 does not
+    take a bound parameter in ATTACH (it is a file name of ours, never user text)."""
+    con.execute(f"ATTACH {_lit(str(path))} AS {alias}" + (f" ({options})" if options else ""))
 
 
 def _is_lock_error(err: Exception) -> bool:
@@ -272,8 +281,13 @@ class Session:
         self.db_dir = db_dir
         self.path = catalog_path(db_dir)
         self.con = duckdb.connect()
-        for setting in SESSION_SETTINGS:
-            self.con.execute(setting)
+        for alternatives in SESSION_SETTINGS:
+            for setting in alternatives:
+                try:
+                    self.con.execute(setting)
+                    break
+                except duckdb.CatalogException:
+                    continue
         self.overlay = False
         self._identity: tuple[int, int] | None = None
         self._private: Path | None = None
@@ -285,7 +299,7 @@ class Session:
         except FileNotFoundError:
             raise _missing(self.path) from None
         try:
-            self.con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self.path)])
+            attach(self.con, self.path, ALIAS, "READ_ONLY")
         except duckdb.Error as err:
             if not _is_lock_error(err):
                 raise ConfigError(f"{self.path}: cannot open the catalog: {err}") from err
@@ -304,7 +318,7 @@ class Session:
 
     def _attach_copy(self) -> None:
         self._private = _private_copy(self.path)
-        self.con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self._private)])
+        attach(self.con, self._private, ALIAS, "READ_ONLY")
 
     def _build_overlay(self) -> None:
         """The views in memory, re-pointed at this directory's objects."""

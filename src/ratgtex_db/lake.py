@@ -128,12 +128,11 @@ class IngestLock:
 def _attach_new(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Attach a new catalog file in the oldest storage format that our readers need."""
     try:
-        con.execute(f"ATTACH ? AS snap (STORAGE_VERSION '{catalog.STORAGE_VERSION}')",
-                    [str(path)])
+        catalog.attach(con, path, "snap", f"STORAGE_VERSION '{catalog.STORAGE_VERSION}'")
     except duckdb.Error as err:  # DuckDB < 1.2 has no STORAGE_VERSION and writes that format
         if "storage_version" not in str(err).lower():
             raise
-        con.execute("ATTACH ? AS snap", [str(path)])
+        catalog.attach(con, path, "snap")
 
 
 @contextmanager
@@ -151,7 +150,7 @@ def snapshot(db_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         if current.exists():
             shutil.copyfile(current, path)
-            con.execute("ATTACH ? AS snap", [str(path)])
+            catalog.attach(con, path, "snap")
             con.execute("USE snap")
             catalog.check_schema(con, current)
         else:
