@@ -381,3 +381,59 @@ def test_catalog_opens_in_the_stock_duckdb_cli_1_5(tiny_db, duckdb_cli_1_5):
                          capture_output=True, text=True, cwd="/")
     assert got.returncode == 0, got.stderr
     assert int(got.stdout.split()[-1]) == int(counts["top_assoc"])
+
+
+def _make_legacy(db: Path) -> None:
+    """Rewrite a database by hand in the layout of ratgtex-db 0.1 (catalog schema 1): files
+    named directly under lake/, internal tables and ``_lake_*`` views in main."""
+    from ratgtex_db.manifest import SCHEMA_SQL
+
+    con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
+    try:
+        files = con.execute("SELECT table_name, partition, file, rows, bytes, source "
+                            "FROM _ratgtex.lake_files").fetchall()
+        manifest = con.execute("SELECT * FROM ingested_files").fetchall()
+    finally:
+        con.close()
+    shutil.rmtree(db / "lake")
+    for _t, _p, rel, *_ in files:
+        (db / "lake" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(db / ".store" / rel), str(db / "lake" / rel))
+    for name in (".store", ".snapshots"):
+        shutil.rmtree(db / name)
+    (db / "catalog.duckdb").unlink()
+    con = duckdb.connect(str(db / "catalog.duckdb"))
+    try:
+        con.execute(SCHEMA_SQL)
+        con.execute("CREATE TABLE _lake_files (table_name VARCHAR, partition VARCHAR, "
+                    "file VARCHAR, rows BIGINT, bytes BIGINT, source VARCHAR)")
+        con.execute("CREATE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO _lake_files VALUES (?, ?, ?, ?, ?, ?)",
+                        [list(f) for f in files])
+        con.executemany(f"INSERT INTO ingested_files VALUES ({', '.join('?' * 13)})",
+                        [list(r) for r in manifest])
+        con.execute("INSERT INTO _meta VALUES ('schema_version', '1'), ('db_dir', ?)",
+                    [str(db.resolve())])
+        top = [str(db / "lake" / f[2]) for f in files if f[0] == "top_assoc"]
+        con.execute(f"CREATE VIEW top_assoc AS SELECT * FROM read_parquet({top!r})")
+    finally:
+        con.close()
+
+
+def test_a_catalog_of_ratgtex_db_0_1_is_converted_in_place(release, tmp_path):
+    """A schema-1 database opens (the first command converts it) with the same rows, in the
+    new layout; a schema-1 database also takes a new ingest."""
+    db = tmp_path / "db"
+    assert not ingest([release / "eqtl"], db).failed
+    expected = _view_counts(db)
+    twin = tmp_path / "twin"
+    shutil.copytree(db, twin)
+    for d in (db, twin):
+        _make_legacy(d)
+    assert _view_counts(db) == expected
+    assert (db / ".store").is_dir() and _glob_counts(db) == expected
+    report = ingest([release], twin)
+    assert not report.failed
+    with ratgtex_db.open(twin) as h:
+        assert h.sql("SELECT count(*) AS n FROM top_assoc")["n"][0] == expected["top_assoc"]
+        assert h.sql("SELECT count(*) AS n FROM cis_qtl_signif")["n"][0] > 0

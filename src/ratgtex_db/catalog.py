@@ -253,15 +253,34 @@ def is_current(con: duckdb.DuckDBPyConnection, db_dir: Path, *, prefix: str = ""
             and get_meta(con, "views_digest", prefix=prefix) == views_digest())
 
 
+class LegacyCatalog(ConfigError):
+    """The catalog was written by ratgtex-db 0.1 (schema 1: files named directly under lake/,
+    internal tables in main); :func:`ratgtex_db.lake.migrate` converts it in place."""
+
+
 def check_schema(con: duckdb.DuckDBPyConnection, path: Path, *, prefix: str = "") -> None:
-    """Refuse a catalog written by a version of ratgtex-db whose layout this one cannot read."""
+    """Refuse a catalog whose layout this version cannot read (:class:`LegacyCatalog` for the
+    one it can convert)."""
     version = get_meta(con, "schema_version", prefix=prefix)
-    if version != SCHEMA_VERSION:
-        raise ConfigError(
-            f"{path}: written by an older ratgtex-db (catalog schema {version or 1}, this "
-            f"version reads {SCHEMA_VERSION}); ingest the release again into a new --db "
-            "directory"
-        )
+    if version == SCHEMA_VERSION:
+        return
+    if version is None:
+        try:
+            old = con.execute(f"SELECT value FROM {prefix}main._meta "
+                              "WHERE key = 'schema_version'").fetchall()
+        except duckdb.CatalogException:
+            old = []
+        if old and old[0][0] == "1":
+            raise LegacyCatalog(
+                f"{path}: written by an older ratgtex-db (catalog schema 1); any ratgtex-db "
+                "command converts it when the directory is writable: run one with write "
+                "access, or ingest the release again into a new --db directory"
+            )
+    raise ConfigError(
+        f"{path}: catalog schema {version or 'unknown'} (this version of ratgtex-db reads "
+        f"{SCHEMA_VERSION}); upgrade ratgtex-db, or ingest the release again into a new --db "
+        "directory"
+    )
 
 
 # --- sessions -------------------------------------------------------------------------------

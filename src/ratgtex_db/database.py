@@ -62,7 +62,12 @@ class Database:
         self._read_only = read_only
         if lake.needs_maintenance(self.path):  # a crashed commit to finish, garbage to collect
             lake.maintain(self.path)
-        self._session = catalog.Session(self.path)
+        try:
+            self._session = catalog.Session(self.path)
+        except catalog.LegacyCatalog:
+            if not lake.maintain(self.path, convert=True):
+                raise
+            self._session = catalog.Session(self.path)
         if self._session.overlay and lake.maintain(self.path, rebuild_catalog=True):
             # copied, moved or older views: the directory was writable, so its catalog now
             # names its own files (for stock DuckDB too); move to that snapshot

@@ -126,6 +126,7 @@ def _manifest_snapshot(db_dir: Path) -> tuple[dict[str, tuple], dict[str, list[t
         return {}, {}
     con = catalog.connect(db_dir)
     try:
+        catalog.check_schema(con, catalog_path(db_dir))
         rows = con.execute(
             "SELECT path, sha256, status, kind FROM ingested_files"
         ).fetchall()
@@ -230,6 +231,10 @@ def ingest(
     db_dir.mkdir(parents=True, exist_ok=True)
     with lake.IngestLock(db_dir):
         lake.ensure(db_dir)
+        try:
+            _manifest_snapshot(db_dir)
+        except catalog.LegacyCatalog:
+            lake.migrate(db_dir)
         lake.recover(db_dir)
         by_path, by_sha = _manifest_snapshot(db_dir)
         committer = _Committer(db_dir, report, notify)

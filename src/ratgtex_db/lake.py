@@ -362,6 +362,54 @@ def rebuild(db_dir: Path) -> None:
         catalog.initialize(con, db_dir)
 
 
+def migrate(db_dir: Path) -> None:
+    """Convert a schema-1 catalog (ratgtex-db 0.1) in place (lock held): each lake file gets a
+    hard link under ``.store`` at the same relative path, a new snapshot names those objects
+    and carries the manifest over, then ``lake/`` is re-linked (one ``part-0.parquet`` per
+    partition). The old catalog stays as it was until the new snapshot is published."""
+    con = catalog.connect(db_dir)
+    try:
+        files = con.execute("SELECT table_name, partition, file, rows, bytes, source "
+                            "FROM main._lake_files").fetchall()
+        cols = [c[0] for c in con.execute("DESCRIBE ingested_files").fetchall()]
+        manifest = con.execute(f"SELECT {', '.join(cols)} FROM ingested_files").fetchall()
+    finally:
+        con.close()
+    lake, store = lake_dir(db_dir), store_dir(db_dir)
+    for _table, _part, rel, *_ in files:
+        dest = store / rel
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(lake / rel, dest)
+    snaps = snapshots_dir(db_dir)
+    snaps.mkdir(parents=True, exist_ok=True)
+    path = snaps / f"catalog-{time.time_ns():020d}-{os.getpid()}.duckdb"
+    con = duckdb.connect()
+    try:
+        _attach_new(con, path)
+        con.execute("USE snap")
+        con.execute(catalog.INTERNAL_SQL)
+        con.execute(catalog.MANIFEST_SQL)
+        if files:
+            con.executemany(f"INSERT INTO {catalog.INTERNAL}.lake_files VALUES (?, ?, ?, ?, ?, ?)",
+                            [list(f) for f in files])
+        if manifest:
+            con.executemany(f"INSERT INTO ingested_files ({', '.join(cols)}) "
+                            f"VALUES ({', '.join('?' for _ in cols)})", [list(r) for r in manifest])
+        catalog.initialize(con, db_dir)
+        con.execute("USE memory")
+        con.execute("DETACH snap")
+    except BaseException:
+        con.close()
+        path.unlink(missing_ok=True)
+        raise
+    con.close()
+    _mark_pending(db_dir)
+    _publish(db_dir, path)
+    if sync_lake(db_dir) == 0:
+        _clear_pending(db_dir)
+
+
 # --- recovery and garbage collection --------------------------------------------------------
 
 
@@ -483,7 +531,7 @@ def needs_maintenance(db_dir: Path) -> bool:
         return False
 
 
-def maintain(db_dir: Path, *, rebuild_catalog: bool = False) -> bool:
+def maintain(db_dir: Path, *, rebuild_catalog: bool = False, convert: bool = False) -> bool:
     """What any command does on a writable directory when it is not idle: finish a crashed
     commit, collect garbage, and (``rebuild_catalog``) publish a snapshot for this directory
     after a copy or move. Does nothing if the directory is read-only or an ingest holds the
@@ -497,6 +545,8 @@ def maintain(db_dir: Path, *, rebuild_catalog: bool = False) -> bool:
     except OSError:
         return False
     try:
+        if convert:
+            migrate(db_dir)
         if rebuild_catalog:
             rebuild(db_dir)
         recover(db_dir)
