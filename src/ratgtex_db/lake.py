@@ -262,10 +262,11 @@ def commit(db_dir: Path, changes: list[Change]) -> list[int]:
                     "WHERE table_name = ? AND partition = ?", [st.table, st.partition]
                 ).fetchall()
                 retired.extend(p[0] for p in prev)
-                con.execute(f"DELETE FROM {catalog.INTERNAL}.lake_files "
-                            "WHERE table_name = ? AND partition = ?", [st.table, st.partition])
                 source = next(c.row.path for c in changes if st in c.staged)
-                con.execute(f"INSERT INTO {catalog.INTERNAL}.lake_files VALUES (?, ?, ?, ?, ?, ?)",
+                # an upsert, not DELETE + INSERT: DuckDB 1.1 refuses to re-insert a key deleted
+                # in the same transaction
+                con.execute(f"INSERT OR REPLACE INTO {catalog.INTERNAL}.lake_files "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
                             [st.table, st.partition, rel, st.rows, nbytes, source])
             for change in changes:
                 record(con, change.row)
