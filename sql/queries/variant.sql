@@ -98,3 +98,40 @@ FROM rows AS r LEFT JOIN best AS b USING (variant_id)
 ORDER BY r.variant_id,
          list_position(['variant', 'eqtl', 'xqtl', 'cis', 'trans'], r.source),
          r.tissue, r.modality, r.gene_id, r.phenotype_id, r.rank
+
+-- name: known_variants
+-- The variant ids a version knows: genotyped (variants view) or in any QTL table (top_assoc,
+-- eqtls_indep, xqtl_top_assoc, xqtls_indep, cis_qtl_signif, trans_qtl_pairs). The variant
+-- query answers only these, so an absent id is reported rather than given an invented row.
+-- Returns: variant_id (distinct).
+-- Parameters:
+--   $version      release version
+--   $variant_ids  variant ids chrN:pos (VARCHAR[])
+--   $chroms       chromosomes of the variants (VARCHAR[]; row-group pruning)
+--   $pos_min      smallest position of the variants (row-group pruning)
+--   $pos_max      largest position of the variants (row-group pruning)
+SELECT DISTINCT variant_id FROM (
+    SELECT variant_id FROM variants
+    WHERE version = $version AND list_contains($chroms, chrom)
+      AND pos BETWEEN $pos_min AND $pos_max AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM top_assoc
+    WHERE version = $version AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM eqtls_indep
+    WHERE version = $version AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM xqtl_top_assoc
+    WHERE version = $version AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM xqtls_indep
+    WHERE version = $version AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM cis_qtl_signif
+    WHERE version = $version AND list_contains($chroms, chrom)
+      AND pos BETWEEN $pos_min AND $pos_max AND list_contains($variant_ids, variant_id)
+    UNION ALL
+    SELECT variant_id FROM trans_qtl_pairs
+    WHERE version = $version AND list_contains($chroms, chrom)
+      AND pos BETWEEN $pos_min AND $pos_max AND list_contains($variant_ids, variant_id)
+)
