@@ -96,18 +96,15 @@ def json_value(value: Any) -> Any:
 
 
 def text_cell(value: Any) -> str:
-    """A value as a tsv/csv cell (NULL is empty)."""
+    """A value as a tsv/csv cell (NULL is empty; nested values are JSON text)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float, Decimal, uuid.UUID)):
+    if isinstance(value, (str, int, float, Decimal)):
         return str(value)
-    if isinstance(value, dt.timedelta):
-        return iso_duration(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    return json.dumps(json_value(value), ensure_ascii=False)
+    encoded = json_value(value)
+    return encoded if isinstance(encoded, str) else json.dumps(encoded, ensure_ascii=False)
 
 
 _PLAIN = ("VARCHAR", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
