@@ -64,6 +64,14 @@ def _db_first(args: list[str]) -> list[str]:
     return moved + out
 
 
+def _one_line(message: str) -> str:
+    """A message on one line: DuckDB's multi-line errors lose their ``LINE n:`` excerpt and
+    caret (the SQL file and line are already named) and join the rest."""
+    lines = [ln.strip() for ln in message.splitlines()]
+    kept = [ln for ln in lines if ln and not ln.startswith("LINE ") and set(ln) != {"^"}]
+    return " ".join(kept) or message
+
+
 class _Commands(TyperGroup):
     """The command group: the one place where library errors become CLI errors."""
 
@@ -77,7 +85,7 @@ class _Commands(TyperGroup):
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except RatgtexError as err:
-            raise ClickException(str(err)) from err
+            raise ClickException(_one_line(str(err))) from err
         except BrokenPipeError:
             # The reader went away (``| head -1``): stop like other Unix tools, status 0, and
             # keep Python from complaining when it flushes stdout at exit.

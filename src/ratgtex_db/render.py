@@ -267,6 +267,7 @@ def render(
     """
     if limit is not None and limit < 0:
         raise ConfigError(f"--limit must be 0 or more, not {limit}")
+    path = check_output(output) if output is not None else None
     fmt = choose_format(fmt, output, stream)
     rows = as_rows(data)
     if limit is not None:
@@ -277,7 +278,7 @@ def render(
     if output is None:
         write_text(rows, fmt, stream or sys.stdout)
         return
-    path = check_output(output)
+    assert path is not None
     with _AtomicFile(path) as tmp:
         if fmt == "parquet":
             rows.write_parquet(tmp)
