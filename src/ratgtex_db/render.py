@@ -29,7 +29,7 @@ import math
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -72,6 +72,15 @@ def iso_duration(value: dt.timedelta) -> str:
     return sign + (out if out != "P" else "PT0S")
 
 
+def _trim_fraction(iso: str) -> str:
+    """``03:04:05.500000`` -> ``03:04:05.5`` (DuckDB's form; an offset after it is kept)."""
+    head, dot, rest = iso.partition(".")
+    if not dot:
+        return iso
+    digits = rest[:6].rstrip("0")
+    return head + ("." + digits if digits else "") + rest[6:]
+
+
 def json_value(value: Any) -> Any:
     """Any value DuckDB returns, as what :func:`json.dumps` writes (see the module doc)."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -80,7 +89,9 @@ def json_value(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return float(value) if value.is_finite() else None
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (dt.datetime, dt.time)):
+        return _trim_fraction(value.isoformat())
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return iso_duration(value)
@@ -121,6 +132,83 @@ def _text_converters(types: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     """Per column: ``None`` when csv.writer writes the value right (str, int, float, NULL)."""
     return [None if _is_plain(t) or t.upper() in ("DOUBLE", "FLOAT") else text_cell
             for t in types]
+
+
+# The same encoding done by DuckDB, for columns of the types below: each cell's text (or JSON
+# text) is computed in SQL and a whole line comes back per row, ~3-8x faster than formatting
+# Python values. Results with any other type (nested, INTERVAL, TIMESTAMPTZ, ...) are
+# formatted in Python by the functions above; tests check both give the same bytes.
+_SQL_NUMBER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+               "UINTEGER", "UBIGINT", "UHUGEINT", "DECIMAL")
+_SQL_STRING = ("VARCHAR", "ENUM")
+
+
+def _base(duckdb_type: str) -> str | None:
+    """The type family the SQL encoder handles, else None."""
+    t = duckdb_type.strip().upper()
+    if t.endswith("]") or t.startswith(("STRUCT", "MAP", "UNION")):
+        return None
+    base = t.split("(")[0].strip()
+    if base in _SQL_NUMBER:
+        return "number"
+    if base in _SQL_STRING:
+        return "string"
+    return {"DOUBLE": "float", "FLOAT": "float", "BOOLEAN": "boolean", "DATE": "cast",
+            "TIME": "cast", "UUID": "cast", "TIMESTAMP": "timestamp", "BLOB": "blob",
+            '"NULL"': "cast"}.get(base)
+
+
+def _sql_text(col: str, family: str) -> str:
+    """SQL giving a cell's text as :func:`text_cell` writes it (NULL stays NULL)."""
+    return {"boolean": f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END",
+            "timestamp": f"replace(CAST({col} AS VARCHAR), ' ', 'T')",
+            "blob": f"to_base64({col})"}.get(family, f"CAST({col} AS VARCHAR)")
+
+
+def _sql_json(col: str, family: str, decimal: bool = False) -> str:
+    """SQL giving a value's JSON text as :func:`json_value` + ``json.dumps`` write it."""
+    if family == "number" and decimal:  # a JSON number as json.dumps writes float(value)
+        return f"coalesce(CAST(CAST({col} AS DOUBLE) AS VARCHAR), 'null')"
+    if family == "number":
+        return f"coalesce(CAST({col} AS VARCHAR), 'null')"
+    if family == "float":
+        return f"CASE WHEN isfinite({col}) THEN CAST({col} AS VARCHAR) ELSE 'null' END"
+    if family == "boolean":
+        return f"coalesce({_sql_text(col, family)}, 'null')"
+    return f"coalesce(CAST(to_json({_sql_text(col, family)}) AS VARCHAR), 'null')"
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (for the result's own column names, never user values)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_line(cols: Sequence[str], types: Sequence[str], fmt: str) -> str | None:
+    """The SELECT list giving each row as one line of ``fmt``, or None when a column's type
+    is one the SQL encoder leaves to Python."""
+    families = [_base(t) for t in types]
+    if not cols or any(f is None for f in families):
+        return None
+    refs = [f"_c{i}" for i in range(len(cols))]
+    if fmt in ("tsv", "csv"):
+        delim = "\t" if fmt == "tsv" else ","
+        sep = "chr(9)" if fmt == "tsv" else "','"
+        cells = []
+        for ref, family in zip(refs, families, strict=True):
+            text = _sql_text(ref, family)  # type: ignore[arg-type]
+            if family == "string":  # csv quoting: only text can hold a delimiter or quote
+                text = (f"CASE WHEN regexp_matches({text}, '[{delim}\"\r\n]') THEN "
+                        f"'\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END")
+            cells.append(text)
+        return f"concat_ws({sep}, " + ", ".join(f"coalesce({c}, '')" for c in cells) + ")"
+    parts = []
+    for k, (col, ref, family, t) in enumerate(zip(cols, refs, families, types, strict=True)):
+        key = json.dumps(str(col), ensure_ascii=False) + ": "
+        parts.append(_literal(("{" if k == 0 else ", ") + key))
+        parts.append(_sql_json(ref, family,  # type: ignore[arg-type]
+                               decimal=t.upper().startswith("DECIMAL")))
+    parts.append("'}'")
+    return "concat(" + ", ".join(parts) + ")"
 
 
 def _finite(v: Any) -> Any:
@@ -289,33 +377,51 @@ def render(
 
 def write_text(rows: Rows, fmt: str, out: IO[str]) -> None:
     """Stream ``rows`` as tsv, csv, json (one array, one object per line) or jsonl."""
-    cols = rows.columns
+    if fmt not in ("tsv", "csv", "json", "jsonl"):
+        raise ConfigError(f"unknown text format {fmt!r}")
+    cols, types = rows.columns, rows.types
     if fmt in ("tsv", "csv"):
         writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n",
                             quoting=csv.QUOTE_MINIMAL)
         writer.writerow(cols)
-        conv = _text_converters(rows.types)
-        for batch in rows.batches():
-            writer.writerows(_convert(batch, conv))
-        return
-    if fmt not in ("json", "jsonl"):
-        raise ConfigError(f"unknown text format {fmt!r}")
-    conv = _json_converters(rows.types)
-    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    select = _sql_line(cols, types, fmt)
+    lines = rows.projected(select) if select is not None else None
+    if lines is None:
+        lines = _python_lines(rows, fmt)
     first = True
     if fmt == "json":
         out.write("[")
-    for batch in rows.batches():
-        lines = [dumps(dict(zip(cols, r, strict=True))) for r in _convert(batch, conv)]
-        if not lines:
+    for batch in lines:
+        if not batch:
             continue
         if fmt == "json":
-            out.write(("\n" if first else ",\n") + ",\n".join(lines))
+            out.write(("\n" if first else ",\n") + ",\n".join([r[0] for r in batch]))
         else:
-            out.write("\n".join(lines) + "\n")
+            out.write("\n".join([r[0] for r in batch]) + "\n")
         first = False
     if fmt == "json":
         out.write("]\n" if first else "\n]\n")
+
+
+def _python_lines(rows: Rows, fmt: str) -> Iterator[list[tuple[str]]]:
+    """Each row as a one-item tuple holding its line, encoded in Python (the types the SQL
+    encoder leaves out, or rows that are not a query)."""
+    cols = rows.columns
+    if fmt in ("tsv", "csv"):
+        conv = _text_converters(rows.types)
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n",
+                            quoting=csv.QUOTE_MINIMAL)
+        for batch in rows.batches():
+            buf.seek(0)
+            buf.truncate()
+            writer.writerows(_convert(batch, conv))
+            yield [(buf.getvalue()[:-1],)] if batch else []
+        return
+    conv = _json_converters(rows.types)
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    for batch in rows.batches():
+        yield [(dumps(dict(zip(cols, r, strict=True))),) for r in _convert(batch, conv)]
 
 
 def to_text(data: Any, fmt: str) -> str:

@@ -89,6 +89,25 @@ class Rows:
         except duckdb.Error as err:
             raise self._fail(err) from err
 
+    def projected(self, select: str) -> Iterator[list[tuple[Any, ...]]] | None:
+        """Batches of ``SELECT {select} FROM (this query) AS _t(_c0, _c1, ...)``: the columns
+        renamed by position (names may repeat in ad hoc SQL), the same parameters bound. The
+        renderer has DuckDB format text this way; ``None`` when the rows are not a query on a
+        connection (then the caller formats the rows itself)."""
+        if self._rows is not None or self._rel is None or self._con is None:
+            return None
+        names = ", ".join(f"_c{i}" for i in range(len(self.columns)))
+        sql = f"SELECT {select} FROM ({self._rel.sql_query()}) AS _t({names})"
+        return self._fetch(sql)
+
+    def _fetch(self, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            cur = self._con.execute(sql, self._params)  # type: ignore[union-attr]
+            while rows := cur.fetchmany(BATCH_ROWS):
+                yield rows
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
     def _arrow_batches(self, size: int) -> Iterator[list[tuple[Any, ...]]]:
         try:
             reader = self._rel.to_arrow_reader(size)  # type: ignore[union-attr]
