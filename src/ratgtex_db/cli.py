@@ -708,8 +708,8 @@ def cmd_trans(
         emit(frame, fmt, output, limit)
 
 
-@app.command("variant", help=_query_help("variant", "ratgtex-db variant chr1:793394 "
-                                         "chr10:100826333"))
+@app.command("variant", help=_query_help("variant", "ratgtex-db variant chr10:1650895 "
+                                         "chr16:5121489"))
 def cmd_variant(
     variants: Annotated[list[str], typer.Argument(help="Variant ids chrN:pos ('-' reads "
                                                   "stdin).", metavar="VARIANT...")],
@@ -721,7 +721,7 @@ def cmd_variant(
         emit(frame, fmt, output, limit)
 
 
-@app.command("region", help=_query_help("region", "ratgtex-db region chr1:1000000-2000000"))
+@app.command("region", help=_query_help("region", "ratgtex-db region chr10:1000000-2000000"))
 def cmd_region(
     region: Annotated[str, typer.Argument(help="chrN:start-end, 1-based inclusive.",
                                           metavar="REGION")],
@@ -735,7 +735,7 @@ def cmd_region(
 
 @app.command("genotype-expression",
              help=_query_help("genotype_expression", "ratgtex-db genotype-expression --gene "
-                              "Lft19 --variant chr4:169219813 --tissue BLA [--summary]"))
+                              "Lft19 --variant chr10:1650895 --tissue BLA [--summary]"))
 def cmd_genotype_expression(
     gene: Annotated[str, typer.Option("--gene", help="Gene id or symbol.")],
     variant: Annotated[str, typer.Option("--variant", help="Variant id chrN:pos.")],
