@@ -128,10 +128,9 @@ def main() -> None:
                 r["materialise"] = measure(materialise(db, q, out))
                 out.unlink()
             results["formats"][fmt] = r
-            line = (f"{fmt:8s} ours -o: {r['ours_file'][0]:6.1f} s {r['ours_file'][1]:6.0f} MiB"
-                    f" | DuckDB COPY: {r['duckdb_copy'][0]:5.1f} s "
-                    f"{r['duckdb_copy'][1]:6.0f} MiB (ours {r['ours_file'][0] / r['duckdb_copy'][0]:.1f}x"
-                    f" its time)")
+            (t, m), (ct, cm) = r["ours_file"], r["duckdb_copy"]
+            line = (f"{fmt:8s} ours -o: {t:6.1f} s {m:6.0f} MiB | DuckDB COPY: {ct:5.1f} s "
+                    f"{cm:6.0f} MiB (ours {t / ct:.1f}x its time)")
             line += (f" | RSS at {args.copies}x / 1x rows: "
                      f"{r['ours_file'][1] / r['ours_1x'][1]:.2f}")
             if "ours_pipe" in r:
