@@ -470,7 +470,9 @@ class Database:
         reported: a warning when some are known, else :class:`QueryError`."""
         params = {"version": version, "variant_ids": [x for x, _, _ in variants],
                   **inputs.locus_of_variants(variants).params()}
-        known = {r[0] for r in queries.execute(self._con, "known_variants", params).rows()}
+        known = {r[0] for r in queries.execute(self._con, "genotyped_variants", params).rows()}
+        if len(known) < len(variants):
+            known |= {r[0] for r in queries.execute(self._con, "known_variants", params).rows()}
         absent = [x for x, _, _ in variants if x not in known]
         if absent:
             message = (f"variant{'s' if len(absent) > 1 else ''} {', '.join(absent)} not found "
