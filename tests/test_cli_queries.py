@@ -192,3 +192,20 @@ def test_query_commands_load_neither_polars_nor_pyarrow(tiny_db):
     assert res.returncode == 0, res.stderr
     assert GENE in res.stdout
     assert "LOADED []" in res.stderr, res.stderr
+
+
+def test_query_modules_do_not_import_the_database_module():
+    """queries.py (runner), sqlfiles.py (loader), inputs.py (parsing) and result.py (types)
+    stand below database.py: importing them never loads it (no cycle)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import ratgtex_db.queries, ratgtex_db.sqlfiles, ratgtex_db.inputs, "
+            "ratgtex_db.result, ratgtex_db.render\n"
+            "print(sorted(m for m in ('ratgtex_db.database', 'ratgtex_db.cli', 'polars') "
+            "if m in sys.modules))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
