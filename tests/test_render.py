@@ -33,6 +33,8 @@ TYPES = {
     "iv": ("INTERVAL '1 day 2 hours 3 minutes 4.5 seconds'", "P1DT2H3M4.5S"),
     "neg": ("INTERVAL '-90 minutes'", "-PT1H30M"),
     "zero": ("INTERVAL '0 seconds'", "PT0S"),
+    "months": ("INTERVAL '1 year 2 months'", "P1Y2M"),
+    "hours": ("INTERVAL '36 hours'", "PT36H"),
     "blob": (r"'\xAA\x00'::BLOB", "qgA="),
     "u": ("'5b5e0c1c-4a5f-4e5e-9f1e-7d2a8a1b2c3d'::UUID", "5b5e0c1c-4a5f-4e5e-9f1e-7d2a8a1b2c3d"),
     "l": ("[1, NULL, 3]", [1, None, 3]),
@@ -52,6 +54,14 @@ def rows() -> Rows:
     con = duckdb.connect()
     sql = "SELECT " + ", ".join(f"{expr} AS {name}" for name, (expr, _) in TYPES.items())
     return Rows(con.sql(sql), con=con)
+
+
+def test_intervals_keep_their_months_beside_nested_columns():
+    """An INTERVAL column is DuckDB's ISO text also when a nested column sends the rest of
+    the row through Python."""
+    con = duckdb.connect()
+    rel = con.sql("SELECT INTERVAL '1 month 2 days' AS iv, [INTERVAL '1 day'] AS l")
+    assert json.loads(to_text(Rows(rel, con=con), "json")) == [{"iv": "P1M2D", "l": ["P1D"]}]
 
 
 def test_json_encodes_every_type(rows):

@@ -9,7 +9,8 @@ itself. One encoder turns every DuckDB value into text (:func:`text_cell`) and i
   write them as DuckDB's own CSV writer does: ``nan``, ``inf``);
 - DECIMAL: a JSON number; BOOLEAN: ``true``/``false``;
 - DATE, TIME, TIMESTAMP(TZ): ISO 8601 (``2024-01-02T03:04:05``); INTERVAL: an ISO 8601
-  duration (``P1DT2H``; DuckDB hands months over as 30 days);
+  duration from its own parts (``P1M``, ``P1DT2H``, ``-PT1H30M``; inside a list or struct it
+  comes through Python, which holds months as 30 days);
 - BLOB: base64; UUID: its text; LIST, ARRAY, STRUCT, MAP: nested JSON (in tsv/csv cells too).
 
 ``table`` is for a terminal: the first rows (:data:`TABLE_ROWS`, or ``--limit``), then how many
@@ -155,14 +156,44 @@ def _base(duckdb_type: str) -> str | None:
         return "string"
     return {"DOUBLE": "float", "FLOAT": "float", "BOOLEAN": "boolean", "DATE": "cast",
             "TIME": "cast", "UUID": "cast", "TIMESTAMP": "timestamp", "BLOB": "blob",
-            '"NULL"': "cast"}.get(base)
+            "INTERVAL": "interval", '"NULL"': "cast"}.get(base)
+
+
+def _sql_iso_interval(col: str) -> str:
+    """SQL giving an INTERVAL as an ISO 8601 duration from its own parts, months kept
+    (``P1Y2M3DT4H5M6.5S``; ``-P...`` when no part is positive; ``PT0S`` for zero)."""
+    parts = {k: f"datepart('{k}', {col})" for k in
+             ("year", "month", "day", "hour", "minute", "microsecond")}
+    neg = ("(" + " AND ".join(f"{v} <= 0" for v in parts.values())
+           + f" AND {col} <> INTERVAL 0 SECOND)")
+    sign = f"(CASE WHEN {neg} THEN -1 ELSE 1 END)"
+
+    def unit(key: str, letter: str) -> str:
+        return (f"CASE WHEN {parts[key]} <> 0 THEN CAST({parts[key]} * {sign} AS VARCHAR) || "
+                f"'{letter}' ELSE '' END")
+
+    us = f"({parts['microsecond']} * {sign})"
+    secs = (f"CASE WHEN {us} = 0 THEN '' WHEN {us} % 1000000 = 0 THEN "
+            f"CAST({us} // 1000000 AS VARCHAR) || 'S' ELSE "
+            f"rtrim(rtrim(printf('%.6f', {us} / 1000000), '0'), '.') || 'S' END")
+    date = f"concat({unit('year', 'Y')}, {unit('month', 'M')}, {unit('day', 'D')})"
+    time = f"concat({unit('hour', 'H')}, {unit('minute', 'M')}, {secs})"
+    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {date} = '' AND {time} = '' THEN 'PT0S' "
+            f"ELSE (CASE WHEN {neg} THEN '-' ELSE '' END) || 'P' || {date} || "
+            f"(CASE WHEN {time} = '' THEN '' ELSE 'T' || {time} END) END")
 
 
 def _sql_text(col: str, family: str) -> str:
     """SQL giving a cell's text as :func:`text_cell` writes it (NULL stays NULL)."""
-    return {"boolean": f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END",
-            "timestamp": f"replace(CAST({col} AS VARCHAR), ' ', 'T')",
-            "blob": f"to_base64({col})"}.get(family, f"CAST({col} AS VARCHAR)")
+    if family == "boolean":
+        return f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
+    if family == "timestamp":
+        return f"replace(CAST({col} AS VARCHAR), ' ', 'T')"
+    if family == "blob":
+        return f"to_base64({col})"
+    if family == "interval":
+        return _sql_iso_interval(col)
+    return f"CAST({col} AS VARCHAR)"
 
 
 def _sql_json(col: str, family: str, decimal: bool = False) -> str:
@@ -403,6 +434,19 @@ def write_text(rows: Rows, fmt: str, out: IO[str]) -> None:
         out.write("]\n" if first else "\n]\n")
 
 
+def _python_batches(rows: Rows) -> Iterable[list[tuple[Any, ...]]]:
+    """The rows for the Python encoder; INTERVAL columns come as DuckDB's ISO text (Python
+    receives intervals as timedeltas, months turned into 30 days)."""
+    families = [_base(t) for t in rows.types]
+    if "interval" in families:
+        select = ", ".join(_sql_iso_interval(f"_c{i}") if f == "interval" else f"_c{i}"
+                           for i, f in enumerate(families))
+        projected = rows.projected(select)
+        if projected is not None:
+            return projected
+    return rows.batches()
+
+
 def _python_lines(rows: Rows, fmt: str) -> Iterator[list[tuple[str]]]:
     """Each row as a one-item tuple holding its line, encoded in Python (the types the SQL
     encoder leaves out, or rows that are not a query)."""
@@ -412,7 +456,7 @@ def _python_lines(rows: Rows, fmt: str) -> Iterator[list[tuple[str]]]:
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n",
                             quoting=csv.QUOTE_MINIMAL)
-        for batch in rows.batches():
+        for batch in _python_batches(rows):
             buf.seek(0)
             buf.truncate()
             writer.writerows(_convert(batch, conv))
@@ -420,7 +464,7 @@ def _python_lines(rows: Rows, fmt: str) -> Iterator[list[tuple[str]]]:
         return
     conv = _json_converters(rows.types)
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    for batch in rows.batches():
+    for batch in _python_batches(rows):
         yield [(dumps(dict(zip(cols, r, strict=True))),) for r in _convert(batch, conv)]
 
 
