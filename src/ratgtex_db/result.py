@@ -20,7 +20,13 @@ from ratgtex_db.errors import QueryError
 from ratgtex_db.sqlfiles import Query, query_error
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
+
+    class Result(pl.DataFrame):
+        """A polars DataFrame with ``.arrow()`` (defined at run time by ``_result_class``)."""
+
+        def arrow(self) -> pa.Table: ...
 
 #: Rows per batch read from DuckDB: its vector size times a few.
 BATCH_ROWS = 8192
