@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -73,7 +74,7 @@ class IngestProgress(_Bars):
             if self._current is not None:
                 p.remove_task(self._current)
             name = info["path"].rsplit("/", 1)[-1]
-            self._current = p.add_task(f"  {name}", total=info["bytes"])
+            self._current = p.add_task(f"  {escape(name)}", total=info["bytes"])
         elif event == "file":
             res = info["result"]
             if self._overall is not None:
@@ -113,7 +114,7 @@ class DownloadProgress(_Bars):
                 if total is not None:
                     self._totals[path] = total
                 task = self._tasks.get(path)
-                name = "  " + path.rsplit("/", 1)[-1]
+                name = "  " + escape(path.rsplit("/", 1)[-1])  # a file name is not markup
                 if task is None:
                     self._tasks[path] = p.add_task(name, total=total, completed=offset)
                 else:
