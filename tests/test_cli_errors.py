@@ -134,13 +134,15 @@ def test_choices_are_case_insensitive(run):
 
 
 def test_after_demo_a_plain_command_says_which_db(tmp_path):
-    """`ratgtex-db demo` without --db uses its own folder; a plain query afterwards says how
-    to reach it, and works with the RATGTEX_DB it names."""
+    """`ratgtex-db demo` without --db uses its own folder (never $RATGTEX_DB's catalog); a
+    plain query afterwards says how to reach it, and works with the RATGTEX_DB it names."""
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data"),
            "RATGTEX_DB": None}
     runner = CliRunner()
-    res = runner.invoke(app, ["demo", "--scale", "tiny"], env=env)
+    real = tmp_path / "my-real-db"
+    res = runner.invoke(app, ["demo", "--scale", "tiny"], env={**env, "RATGTEX_DB": str(real)})
     assert res.exit_code == 0, res.output
+    assert not real.exists()
     demo = tmp_path / "cache" / "ratgtex-db" / "demo"
     assert (demo / "catalog.duckdb").exists()
     assert f"export RATGTEX_DB={demo}" in res.stdout

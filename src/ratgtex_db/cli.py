@@ -110,7 +110,8 @@ app = typer.Typer(
 
 class State:
     db: Path | None = None
-    db_given: bool = False
+    db_flag: bool = False  # --db given
+    db_given: bool = False  # --db or $RATGTEX_DB given
 
 
 state = State()
@@ -139,7 +140,8 @@ def _root(
         "--version", help="Print the ratgtex-db version and exit.", is_eager=True,
         callback=_print_version)] = False,
 ) -> None:
-    state.db_given = db is not None or bool(os.environ.get(ENV_VAR))
+    state.db_flag = db is not None
+    state.db_given = state.db_flag or bool(os.environ.get(ENV_VAR))
     state.db = resolve_db_dir(db)
 
 
@@ -431,8 +433,8 @@ def demo(
 ) -> None:
     """Synthesise a small release, ingest it, and print a short tour of queries.
 
-    The demo uses its own database directory (never your real catalog) unless --db or
-    $RATGTEX_DB names one; the end of the tour says how to query it.
+    The demo uses its own database directory (never your real catalog, even when
+    $RATGTEX_DB is set) unless --db names one; the end of the tour says how to query it.
 
     Example: ratgtex-db demo
     """
@@ -442,7 +444,7 @@ def demo(
     from ratgtex_db.synth import synthesize
 
     assert state.db is not None
-    db_dir = state.db if state.db_given else _demo_dir()
+    db_dir = state.db if state.db_flag else _demo_dir()
     release = db_dir / "synthetic-release"
     if not (release / "data").exists():
         typer.echo(f"synthesising a {scale} release into {release} ...")
