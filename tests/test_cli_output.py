@@ -168,3 +168,16 @@ def test_views_lists_public_views_with_meanings(run, tiny_db):
     res = run("views", "_lake_files")
     assert res.exit_code == 1 and "no public view '_lake_files'" in res.stderr
     assert "cis_qtl_signif" in res.stderr
+
+
+def test_export_benchmark_runs(tiny_db, tmp_path):
+    """bench/export.py runs end to end on a small db, so it never rots (no timing checks)."""
+    out = tmp_path / "export.json"
+    script = Path(__file__).resolve().parents[1] / "bench" / "export.py"
+    subprocess.run([sys.executable, str(script), "--db", str(tiny_db), "--copies", "2",
+                    "--formats", "tsv,parquet", "--json", str(out)],
+                   check=True, capture_output=True, text=True, timeout=600)
+    results = json.loads(out.read_text())
+    assert set(results["formats"]) == {"tsv", "parquet"} and results["copies"] == 2
+    tsv = results["formats"]["tsv"]
+    assert {"ours_file", "ours_pipe", "head_s", "duckdb_copy", "materialise"} <= set(tsv)
