@@ -18,11 +18,15 @@ NOT_ON_THE_DEMO = {"synth", "ingest", "download", "demo"}
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    db = tmp_path_factory.mktemp("readme") / "demo"
-    env = dict(os.environ, RATGTEX_DB=str(db))
-    subprocess.run([sys.executable, "-m", "ratgtex_db", "demo"], env=env, check=True,
-                   capture_output=True, timeout=900)
-    return env
+    """As the README says: `ratgtex-db demo`, then the `export RATGTEX_DB=...` it prints."""
+    home = tmp_path_factory.mktemp("readme")
+    env = {k: v for k, v in os.environ.items() if k != "RATGTEX_DB"}
+    env.update(XDG_CACHE_HOME=str(home / "cache"), XDG_DATA_HOME=str(home / "data"))
+    res = subprocess.run([sys.executable, "-m", "ratgtex_db", "demo"], env=env, check=True,
+                         capture_output=True, text=True, timeout=900)
+    m = re.search(r"^To query them: export RATGTEX_DB=(\S+)", res.stdout, re.M)
+    assert m, res.stdout[-2000:]
+    return {**env, "RATGTEX_DB": m.group(1)}
 
 
 def readme_commands() -> list[str]:
