@@ -128,11 +128,22 @@ def test_demo_synthesises_ingests_and_tours(tmp_path):
     second run finds everything ingested and still tours."""
     runner = CliRunner()
     db = tmp_path / "demo-db"
-    res = runner.invoke(app, ["--db", str(db), "demo", "--scale", "tiny"])
+    res = runner.invoke(app, ["--db", str(db), "demo", "--scale", "TINY"])
     assert res.exit_code == 0, res.output
-    assert "e_gene_count" in res.output and "indep_eqtls" in res.output
-    assert "modality\tpairs" in res.output and "These data are SYNTHETIC" in res.output
+    # three canned commands, each shown as the command line a user can type again
+    commands = [ln.split(f"--db {db} ", 1)[1] for ln in res.stdout.splitlines()
+                if ln.startswith("$ ratgtex-db")]
+    assert [c.split()[0] for c in commands] == ["tissues", "gene", "assoc"]
+    gene = commands[1].split()[1]
+    assert commands[2] == f"assoc --gene {gene} --limit 10"
+    assert "tissue\ttissue_site_detail\tsamples" in res.stdout  # tissues' header (piped: tsv)
+    assert f"{gene}\tchr" in res.stdout and "These data are SYNTHETIC" in res.stdout
+    assert f"export RATGTEX_DB={db}" in res.stdout
     assert (db / "catalog.duckdb").exists() and (db / "synthetic-release" / "data").exists()
     again = runner.invoke(app, ["--db", str(db), "demo", "--scale", "tiny"])
     assert again.exit_code == 0, again.output
-    assert "modality\tpairs" in again.output
+    assert f"$ ratgtex-db --db {db} gene {gene}" in again.stdout
+    # the commands of the tour run as printed
+    for command in commands:
+        rerun = runner.invoke(app, ["--db", str(db), *command.split(), "--format", "tsv"])
+        assert rerun.exit_code == 0 and rerun.stdout.count("\n") > 1, command

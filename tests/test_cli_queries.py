@@ -11,7 +11,7 @@ import typer.main
 from typer.testing import CliRunner
 
 import ratgtex_db
-from ratgtex_db import queries
+from ratgtex_db import sqlfiles
 from ratgtex_db.cli import app
 from ratgtex_db.render import to_text
 
@@ -41,6 +41,7 @@ CALLS = {
     "region": ([REGION], lambda db: db.region(REGION)),
     "genotype-expression": (["--gene", GENE, "--variant", GX_VARIANT, "--tissue", "BLA"],
                             lambda db: db.genotype_expression(GENE, GX_VARIANT, "BLA")),
+    "views": (["CIS_QTL_SIGNIF"], lambda db: db.views("cis_qtl_signif")),
 }
 
 
@@ -62,7 +63,7 @@ def run(tiny_db: Path):
 
 def query_commands() -> list[str]:
     """Commands of the Typer app backed by a canned query (sql/queries/<name>.sql)."""
-    names = set(queries.shipped())
+    names = set(sqlfiles.shipped())
     return [c for c in typer.main.get_command(app).commands if c.replace("-", "_") in names]
 
 
@@ -145,10 +146,15 @@ def test_json_output_file_and_limit(run, tmp_path):
 
 
 def test_version_option(run):
+    """A version that is not ingested is an error naming the ingested ones, never an empty
+    table."""
     res = run("tissues", "--version", "v4", "--format", "tsv")
     assert res.exit_code == 0 and "BLA" in res.stdout
-    res = run("tissues", "--version", "v3", "--format", "tsv")
-    assert res.exit_code == 0 and res.stdout.count("\n") == 1  # header only
+    for args in (["tissues"], ["gene", GENE], ["eqtls", "--gene", GENE]):
+        res = run(*args, "--version", "v3", "--format", "tsv")
+        assert res.exit_code == 1, args
+        assert res.stdout == ""
+        assert "version 'v3' is not ingested" in res.stderr and "ingested: v4" in res.stderr
 
 
 @pytest.mark.parametrize("command", ["gene", "assoc", "variant", "expression"])
@@ -186,3 +192,20 @@ def test_query_commands_load_neither_polars_nor_pyarrow(tiny_db):
     assert res.returncode == 0, res.stderr
     assert GENE in res.stdout
     assert "LOADED []" in res.stderr, res.stderr
+
+
+def test_query_modules_do_not_import_the_database_module():
+    """queries.py (runner), sqlfiles.py (loader), inputs.py (parsing) and result.py (types)
+    stand below database.py: importing them never loads it (no cycle)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import ratgtex_db.queries, ratgtex_db.sqlfiles, ratgtex_db.inputs, "
+            "ratgtex_db.result, ratgtex_db.render\n"
+            "print(sorted(m for m in ('ratgtex_db.database', 'ratgtex_db.cli', 'polars') "
+            "if m in sys.modules))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"

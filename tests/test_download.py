@@ -474,3 +474,19 @@ def test_synthetic_release_downloads_byte_identical(tiny_v4, tmp_path):
         assert (tmp_path / "v4" / r.path).read_bytes() == files[r.path]
     # Whatever synth does not write is a 404, reported per file.
     assert all("HTTP 404" in r.message and r.path not in files for r in report.failed)
+
+
+def test_unresolvable_host_fails_at_once_naming_the_host(tmp_path):
+    """A host name that does not resolve stops the whole run before any file, with one line
+    naming the host (no retries per file: RFC 6761 reserves '.invalid' to never resolve)."""
+    with pytest.raises(DownloadError, match=r"cannot resolve host 'no-such-host\.invalid'"):
+        download_release(tmp_path, base_url="http://no-such-host.invalid/data", tissues=["BLA"],
+                         retries=4, backoff=5.0)
+    assert not (tmp_path / "v4").exists()
+    res = CliRunner().invoke(app, ["download", str(tmp_path), "--base-url",
+                                   "http://no-such-host.invalid/data", "--tissue", "BLA"])
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot resolve host "
+                                                   "'no-such-host.invalid'"), res.stderr
+    assert "--base-url" in lines[0]

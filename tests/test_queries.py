@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 import ratgtex_db
-from ratgtex_db import queries
-from ratgtex_db.errors import QueryError, UnknownGene
+from ratgtex_db import inputs, queries, sqlfiles
+from ratgtex_db.errors import ConfigError, QueryError, UnknownGene
 from ratgtex_db.registry import MODALITIES
 
 # -- the release files, read the plain pandas way ----------------------------------------------
@@ -245,7 +245,7 @@ def test_gene_lookup_bounds_the_pair_scan(db, src):
     """A gene lookup binds the gene's chromosome and cis window (gene body +- 1 Mb)."""
     gene = egene_gene(src)
     ann = src.genes.set_index("geneId").loc[gene]
-    p = queries.filters(db, "v4", gene=gene)
+    p = db.filters("v4", gene=gene)
     assert p["gene_ids"] == [gene] and p["chroms"] == [ann.chromosome]
     assert p["pos_min"] == max(1, ann.start - 1_000_000)
     assert p["pos_max"] == ann.end + 1_000_000
@@ -253,7 +253,7 @@ def test_gene_lookup_bounds_the_pair_scan(db, src):
     pairs = src.signif[src.signif.gene_id == gene]
     assert pairs.pos.between(p["pos_min"], p["pos_max"]).all()
     # trans pairs are far from the gene: no window there
-    assert queries.filters(db, "v4", gene=gene, gene_window=False)["chroms"] is None
+    assert db.filters("v4", gene=gene, gene_window=False)["chroms"] is None
 
 
 @pytest.mark.parametrize("unit", ["tpm", "log2"])
@@ -458,10 +458,12 @@ def test_limit_is_applied_in_sql(db, src):
     assert part.height == 7 and part.equals(full.head(7))
 
 
-def test_version_defaults_to_newest_and_unknown_version_is_empty(db):
+def test_version_defaults_to_newest_and_unknown_version_is_an_error(db):
+    """A version that is not ingested is refused (an empty answer would read as "none")."""
     assert db.version == "v4"
     assert db.eqtls(version="v4").height > 0
-    assert db.tissues(version="v3").height == 0
+    with pytest.raises(ConfigError, match="version 'v3' is not ingested.*ingested: v4"):
+        db.tissues(version="v3")
 
 
 def test_methods_carry_the_sql_documentation():
@@ -473,7 +475,7 @@ def test_methods_carry_the_sql_documentation():
 
 
 def test_every_shipped_query_has_a_documented_header():
-    qs = queries.load()
+    qs = sqlfiles.load()
     commands = {"tissues", "gene", "eqtls", "xqtls", "assoc", "expression", "top_expressed",
                 "sharing", "specific", "trans", "variant", "region"}
     assert commands <= set(qs)
@@ -496,17 +498,17 @@ def test_loader_errors_name_file_and_line(tmp_path):
     for name, (text, message) in cases.items():
         (tmp_path / name).write_text(text)
         with pytest.raises(QueryError, match=message.replace("$", r"\$")):
-            queries.parse(text, tmp_path / name)
+            sqlfiles.parse(text, tmp_path / name)
     d = tmp_path / "dup"
     d.mkdir()
     (d / "a.sql").write_text("-- name: q\nSELECT 1\n")
     (d / "b.sql").write_text("-- name: q\nSELECT 2\n")
     with pytest.raises(QueryError, match=r"b\.sql:1: query 'q' is already defined at .*a\.sql:1"):
-        queries.load(d)
+        sqlfiles.load(d)
 
 
 def test_parameters_in_strings_and_comments_are_not_parameters(tmp_path):
-    (q,) = queries.parse("-- name: s\n-- Parameters:\n--   $a  a\n"
+    (q,) = sqlfiles.parse("-- name: s\n-- Parameters:\n--   $a  a\n"
                          "SELECT '$notme', $a -- $nor_me\n", tmp_path / "s.sql")
     assert q.params == ("a",) and q.body_line == 4
 
@@ -515,7 +517,7 @@ def test_runtime_error_points_at_the_sql_line(db, monkeypatch, tmp_path):
     f = tmp_path / "broken.sql"
     f.write_text("-- name: broken\n-- doc\nSELECT\n  no_such_column\nFROM genes\n")
     (tmp_path / "syntax.sql").write_text("-- name: syntax\n-- doc\n\nSELECT 1\nFROM FROM\n")
-    monkeypatch.setattr(queries, "shipped", lambda: queries.load(tmp_path))
+    monkeypatch.setattr(sqlfiles, "shipped", lambda: sqlfiles.load(tmp_path))
     with pytest.raises(QueryError, match=r"broken\.sql:4: query 'broken' failed"):
         queries.execute(db.connection, "broken", {})
     with pytest.raises(QueryError, match=r"syntax\.sql:5: query 'syntax' failed"):
@@ -528,20 +530,20 @@ def test_runtime_error_points_at_the_sql_line(db, monkeypatch, tmp_path):
     ("CHR10_100826333", ("chr10:100826333", "chr10", 100826333)),
 ])
 def test_parse_variant(text, expected):
-    assert queries.parse_variant(text) == expected
+    assert inputs.parse_variant(text) == expected
 
 
 @pytest.mark.parametrize("text", ["chr1", "chr1:0", "chr1:12a", "rs1", "chr1:1-2"])
 def test_parse_variant_rejects(text):
     with pytest.raises(QueryError, match="bad variant id"):
-        queries.parse_variant(text)
+        inputs.parse_variant(text)
 
 
 def test_parse_region():
-    assert queries.parse_region("chr1:1,000,000-2,000,000") == queries.Region("chr1", 1_000_000,
+    assert inputs.parse_region("chr1:1,000,000-2,000,000") == inputs.Region("chr1", 1_000_000,
                                                                               2_000_000)
-    assert queries.parse_region("5:10-10") == queries.Region("chr5", 10, 10)
-    assert queries.parse_region("chrX").start == 1
+    assert inputs.parse_region("5:10-10") == inputs.Region("chr5", 10, 10)
+    assert inputs.parse_region("chrX").start == 1
     for bad in ("chr1:10", "chr1:0-5", "chr1:9-2", "chr1:a-b", "foo"):
         with pytest.raises(QueryError, match="bad region"):
-            queries.parse_region(bad)
+            inputs.parse_region(bad)

@@ -38,3 +38,14 @@ LEFT JOIN calls AS c USING (rat_id)
 LEFT JOIN norm AS n USING (rat_id)
 LEFT JOIN tpm AS t USING (rat_id)
 ORDER BY r.rat_id
+
+-- name: genotype_calls
+-- Number of genotype calls (any rat, missing calls included) at a variant: 0 means the
+-- variant is not in the genotype table of the version, and genotype_expression refuses it.
+-- Returns: calls.
+-- Parameters:
+--   $version  release version
+--   $chrom    the variant's chromosome
+--   $pos      the variant's position
+SELECT count(*) AS calls FROM genotypes
+WHERE version = $version AND chrom = $chrom AND pos = $pos

@@ -98,3 +98,45 @@ FROM rows AS r LEFT JOIN best AS b USING (variant_id)
 ORDER BY r.variant_id,
          list_position(['variant', 'eqtl', 'xqtl', 'cis', 'trans'], r.source),
          r.tissue, r.modality, r.gene_id, r.phenotype_id, r.rank
+
+-- name: genotyped_variants
+-- The variant ids of the genotype table (variants view) of a version: the cheap first check
+-- of known_variants (one pruned lookup), enough for every id the VCF has.
+-- Returns: variant_id (distinct).
+-- Parameters:
+--   $version      release version
+--   $variant_ids  variant ids chrN:pos (VARCHAR[])
+--   $chroms       chromosomes of the variants (VARCHAR[]; row-group pruning)
+--   $pos_min      smallest position of the variants (row-group pruning)
+--   $pos_max      largest position of the variants (row-group pruning)
+SELECT DISTINCT variant_id FROM variants
+WHERE version = $version AND list_contains($chroms, chrom)
+  AND pos BETWEEN $pos_min AND $pos_max AND list_contains($variant_ids, variant_id)
+
+-- name: known_variants
+-- The variant ids a version knows from its QTL tables (top_assoc, eqtls_indep,
+-- xqtl_top_assoc, xqtls_indep, cis_qtl_signif, trans_qtl_pairs), for ids the genotype table
+-- lacks. The variant query answers only known ids, so an absent id is reported rather than
+-- given an invented row.
+-- Returns: variant_id (distinct).
+-- Parameters:
+--   $version      release version
+--   $variant_ids  variant ids chrN:pos (VARCHAR[])
+--   $chroms       chromosomes of the variants (VARCHAR[]; row-group pruning)
+--   $pos_min      smallest position of the variants (row-group pruning)
+--   $pos_max      largest position of the variants (row-group pruning)
+SELECT DISTINCT variant_id FROM (
+    SELECT variant_id, chrom, pos FROM top_assoc WHERE version = $version
+    UNION ALL
+    SELECT variant_id, chrom, pos FROM eqtls_indep WHERE version = $version
+    UNION ALL
+    SELECT variant_id, chrom, pos FROM xqtl_top_assoc WHERE version = $version
+    UNION ALL
+    SELECT variant_id, chrom, pos FROM xqtls_indep WHERE version = $version
+    UNION ALL
+    SELECT variant_id, chrom, pos FROM cis_qtl_signif WHERE version = $version
+    UNION ALL
+    SELECT variant_id, chrom, pos FROM trans_qtl_pairs WHERE version = $version
+)
+WHERE list_contains($chroms, chrom) AND pos BETWEEN $pos_min AND $pos_max
+  AND list_contains($variant_ids, variant_id)

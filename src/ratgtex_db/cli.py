@@ -1,35 +1,128 @@
 """The ``ratgtex-db`` command line: each command parses, calls the library once, renders.
 
-Errors of the library (:class:`~ratgtex_db.errors.RatgtexError`) become a message on stderr and
-exit status 1; Typer's usage errors exit 2; anything else keeps its traceback (it is a bug).
+Errors are handled in one place (:class:`_Commands`): a library error
+(:class:`~ratgtex_db.errors.RatgtexError`) becomes one line on stderr and exit status 1; usage
+errors (a bad option value) exit 2; a closed output pipe ends the command quietly with status 0;
+anything else keeps its traceback (it is a bug). Library warnings (an unknown gene among known
+ones) print one line on stderr. Rows go out through the one renderer (:mod:`ratgtex_db.render`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from ratgtex_db.errors import RatgtexError
-from ratgtex_db.paths import resolve_db_dir
+from ratgtex_db.errors import ConfigError, RatgtexError, RatgtexWarning
+from ratgtex_db.paths import ENV_VAR, catalog_path, resolve_db_dir
+
+
+def _click_class(name: str) -> type[Exception]:
+    # Typer raises the exceptions of the click it runs on (click itself, or the copy newer
+    # Typer versions vendor); typer.BadParameter is one of them in every version.
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+ClickException = _click_class("ClickException")
+UsageError = _click_class("UsageError")
+
+#: Scales of ``synth``/``demo`` (the names synth.py takes).
+SCALES = ("tiny", "small", "medium", "large")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, RatgtexWarning):
+        typer.echo(f"Warning: {message}", err=True)
+    else:  # not ours: the usual format
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _db_first(args: list[str]) -> list[str]:
+    """``--db DIR`` given after the command moves before it (``tissues --db x`` works)."""
+    out: list[str] = []
+    moved: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out.extend(args[i:])
+            break
+        if a == "--db" and i + 1 < len(args):
+            moved += args[i:i + 2]
+            i += 2
+            continue
+        if a.startswith("--db="):
+            moved.append(a)
+        else:
+            out.append(a)
+        i += 1
+    return moved + out
+
+
+def _one_line(message: str) -> str:
+    """A message on one line: DuckDB's multi-line errors lose their ``LINE n:`` excerpt and
+    caret (the SQL file and line are already named) and join the rest."""
+    lines = [ln.strip() for ln in message.splitlines()]
+    kept = [ln for ln in lines if ln and not ln.startswith("LINE ") and set(ln) != {"^"}]
+    return " ".join(kept) or message
+
+
+class _Commands(TyperGroup):
+    """The command group: the one place where library errors become CLI errors."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _db_first(list(args)))
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", RatgtexWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
+        except RatgtexError as err:
+            raise ClickException(_one_line(str(err))) from err
+        except BrokenPipeError:
+            # The reader went away (``| head -1``): stop like other Unix tools, status 0, and
+            # keep Python from complaining when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):  # stdout is not a file (tests)
+                pass
+            raise typer.Exit(0) from None
+
 
 app = typer.Typer(
     name="ratgtex-db",
+    cls=_Commands,
     help="Query a RatGTEx release as a local DuckDB + Parquet database.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click messages: an error is one line on stderr
 )
 
 
 class State:
     db: Path | None = None
-    db_given: bool = False
+    db_flag: bool = False  # --db given
+    db_given: bool = False  # --db or $RATGTEX_DB given
 
 
 state = State()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from ratgtex_db import __version__
+
+        typer.echo(f"ratgtex-db {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -38,25 +131,46 @@ def _root(
         Path | None,
         typer.Option(
             "--db",
-            help="Database directory (default: $RATGTEX_DB, else the user data directory).",
+            help=f"Database directory (default: ${ENV_VAR}, else the user data directory); "
+                 "before or after the command.",
             show_default=False,
         ),
     ] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the ratgtex-db version and exit.", is_eager=True,
+        callback=_print_version)] = False,
 ) -> None:
-    state.db_given = db is not None
+    state.db_flag = db is not None
+    state.db_given = state.db_flag or bool(os.environ.get(ENV_VAR))
     state.db = resolve_db_dir(db)
 
 
-def fail(err: RatgtexError) -> typer.Exit:
-    """Print a library error on stderr and return the exit to raise (status 1)."""
-    typer.echo(f"Error: {err}", err=True)
-    return typer.Exit(1)
+def _split(values: list[str] | None) -> list[str] | None:
+    """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    if not values:
+        return None
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _scale(value: str) -> str:
+    scale = value.strip().lower()
+    if scale not in SCALES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(SCALES)}",
+                                 param_hint="'--scale'")
+    return scale
+
+
+ScaleOpt = Annotated[str, typer.Option("--scale", help=f"{', '.join(SCALES)} (any case).",
+                                       callback=_scale)]
 
 
 @app.command()
 def synth(
     out: Annotated[Path, typer.Argument(help="Folder to write the release tree into.")],
-    scale: Annotated[str, typer.Option(help="tiny, small, medium or large.")] = "small",
+    scale: ScaleOpt = "small",
     seed: Annotated[int, typer.Option(help="Random seed; same seed + scale = same bytes.")] = 1,
     version: Annotated[str, typer.Option(help="Release version to imitate.")] = "v4",
     tissues: Annotated[
@@ -70,23 +184,23 @@ def synth(
     """
     from ratgtex_db.synth import synthesize
 
-    tissue_list = _split(tissues)
-    try:
-        root = synthesize(out, scale=scale, seed=seed, version=version, tissues=tissue_list)
-    except RatgtexError as err:
-        raise fail(err) from err
+    root = synthesize(out, scale=scale, seed=seed, version=version.lower(),
+                      tissues=_split(tissues))
     typer.echo(f"wrote synthetic release to {root}")
 
 
 FormatOpt = Annotated[
     str | None,
-    typer.Option("--format", help="table, tsv, csv, json, jsonl or parquet "
-                 "(default: table on a terminal, tsv when piped).", show_default=False),
+    typer.Option("--format", help="table, tsv, csv, json, jsonl or parquet, any case "
+                 "(default: from -o's extension, else table on a terminal, tsv when piped).",
+                 show_default=False),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout "
+                              "(.tsv .csv .json .jsonl .parquet).")
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=0, help="At most N rows.",
+                                              show_default=False)]
 VersionOpt = Annotated[
     str | None,
     typer.Option("--version", help="Release version (default: newest ingested).",
@@ -94,29 +208,36 @@ VersionOpt = Annotated[
 ]
 
 
-def open_db(version: str | None = None):
-    """Open the database of ``--db`` read-only (converting library errors to exit 1).
+def _demo_dir() -> Path:
+    from ratgtex_db.paths import demo_db_dir
 
-    Queries return rows fetched on demand (``frames=False``): rendering them needs neither
-    polars nor pyarrow, whose imports would cost more than most queries.
+    return demo_db_dir()
+
+
+def open_db():
+    """The database of ``--db`` opened read-only for queries (rows are streamed, no polars).
+
+    When no database was named and the default one does not exist but the demo's does, the
+    error says which ``--db`` / ``$RATGTEX_DB`` to use.
     """
     from ratgtex_db.database import Database
 
-    try:
-        return Database(state.db, version, frames=False)
-    except RatgtexError as err:
-        raise fail(err) from err
+    assert state.db is not None
+    if not state.db_given and not catalog_path(state.db).exists():
+        demo = _demo_dir()
+        if catalog_path(demo).exists():
+            raise ConfigError(
+                f"no database at {state.db} (the default); the demo database is at {demo}: "
+                f"pass --db {demo} or export {ENV_VAR}={demo}")
+    return Database(state.db, frames=False)
 
 
-def emit(frame, fmt: str | None, output: Path | None, limit: int | None = None,
+def emit(data: Any, fmt: str | None, output: Path | None, limit: int | None = None,
          title: str | None = None) -> None:
     """Render rows through the one renderer."""
     from ratgtex_db.render import render
 
-    try:
-        render(frame, fmt, output, limit=limit, title=title)
-    except RatgtexError as err:
-        raise fail(err) from err
+    render(data, fmt, output, limit=limit, title=title)
 
 
 @app.command()
@@ -131,7 +252,8 @@ def ingest(
                        ] = "v4",
     tissue: Annotated[list[str] | None, typer.Option(
         "--tissue", help="With --download: only these tissues' per-tissue files.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files converted in parallel.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
+                                      help="Files converted in parallel.")] = 1,
     force: Annotated[bool, typer.Option(help="Re-ingest files even if unchanged.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be done.")
                        ] = False,
@@ -150,6 +272,7 @@ def ingest(
     from ratgtex_db.ingest import ingest as run_ingest
     from ratgtex_db.progress import IngestProgress, print_summary
 
+    assert state.db is not None
     paths = [s for s in sources or [] if "://" not in s]
     urls = [s for s in sources or [] if "://" in s]
     if download and not urls:
@@ -157,21 +280,17 @@ def ingest(
 
         urls = [DEFAULT_BASE_URL]
     if not paths and not urls:
-        typer.echo("Error: give release files/folders, a URL, or --download", err=True)
-        raise typer.Exit(2)
+        raise UsageError("give release files/folders, a URL, or --download")
     download_failed = False
     for url in urls:
         from ratgtex_db.download import download_release
         from ratgtex_db.progress import DownloadProgress
 
         dest = state.db / "downloads"
-        try:
-            with DownloadProgress(enabled=not quiet and not dry_run) as dprog:
-                drep = download_release(dest, version=version, tissues=_split(tissue),
-                                        base_url=url, jobs=max(jobs, 4), dry_run=dry_run,
-                                        progress=dprog)
-        except RatgtexError as err:
-            raise fail(err) from err
+        with DownloadProgress(enabled=not quiet and not dry_run) as dprog:
+            drep = download_release(dest, version=version.lower(), tissues=_split(tissue),
+                                    base_url=url, jobs=max(jobs, 4), dry_run=dry_run,
+                                    progress=dprog)
         for r in drep.failed:
             typer.echo(f"download failed: {r.message}", err=True)
         download_failed |= bool(drep.failed)
@@ -179,121 +298,183 @@ def ingest(
     if dry_run and urls:
         typer.echo(f"dry run: would download into {state.db / 'downloads'} and ingest it")
         return
-    try:
-        with IngestProgress(enabled=not quiet and not dry_run) as progress:
-            report = run_ingest(paths, state.db, force=force, jobs=jobs, dry_run=dry_run,
-                                progress=progress)
-    except RatgtexError as err:
-        raise fail(err) from err
+    with IngestProgress(enabled=not quiet and not dry_run) as progress:
+        report = run_ingest(paths, state.db, force=force, jobs=jobs, dry_run=dry_run,
+                            progress=progress)
     print_summary(report)
     if report.failed or download_failed:
         raise typer.Exit(1)
 
 
+def _read_sql(file: Path) -> str:
+    """The SQL of ``-f FILE`` (``-`` is stdin), or a ConfigError naming the file."""
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ConfigError(f"cannot read -f {file}: no such file; check the path (or use "
+                          "-f - to read the SQL from stdin)") from err
+    except IsADirectoryError as err:
+        raise ConfigError(f"cannot read -f {file}: it is a folder; give a .sql file") from err
+    except PermissionError as err:
+        raise ConfigError(f"cannot read -f {file}: permission denied") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"cannot read -f {file}: not UTF-8 text ({err.reason} at byte "
+                          f"{err.start}); save the SQL as UTF-8") from err
+
+
 @app.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL text (or use -f FILE).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the SQL from FILE.")
-                    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the SQL from FILE "
+                                              "('-' reads stdin).")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
     """Run read-only SQL over the views (SELECT / EXPLAIN / PRAGMA; writes are refused).
 
+    Rows are streamed: an export of millions of rows (-o FILE, or a pipe) keeps memory flat,
+    and a closed pipe (| head) stops the query. 'ratgtex-db views' lists the views.
+
     Example: ratgtex-db sql "SELECT tissue, count(*) FROM eqtls_indep GROUP BY 1"
     """
     if (query is None) == (file is None):
-        typer.echo("Error: give either QUERY or --file FILE", err=True)
-        raise typer.Exit(2)
-    text = query if query is not None else file.read_text()  # type: ignore[union-attr]
+        raise UsageError("give either QUERY or --file FILE")
+    text = query if query is not None else _read_sql(file)  # type: ignore[arg-type]
+    if not text.strip():
+        raise ConfigError("the SQL is empty" + (f" (-f {file})" if file is not None else ""))
     with open_db() as db:
-        try:
-            frame = db.sql(text)
-        except RatgtexError as err:
-            raise fail(err) from err
-        emit(frame, fmt, output, limit)
+        emit(db.sql(text), fmt, output, limit)
 
 
 @app.command()
 def info(fmt: FormatOpt = None) -> None:
     """Versions, tissues, tables with row counts and bytes, source vs lake size.
 
-    Example: ratgtex-db info
+    With --format json: one JSON object {database, synthetic, versions, tissues, tables}.
+
+    Example: ratgtex-db info --format json
     """
+    from ratgtex_db.render import choose_format, json_document
+
+    chosen = choose_format(fmt)
+    if chosen == "parquet":
+        raise ConfigError("info has no parquet form; use --format table, tsv, csv or json")
     with open_db() as db:
         parts = db.info()
+        synthetic = db.is_synthetic()
+        if chosen in ("json", "jsonl"):
+            typer.echo(json_document({"database": str(state.db), "synthetic": synthetic,
+                                      **parts}), nl=False)
+            return
         typer.echo(f"database: {state.db}")
-        if db.is_synthetic():
+        if synthetic:
             typer.echo("NOTE: this database holds SYNTHETIC demo data, not real RatGTEx results.")
         for title, frame in parts.items():
-            emit(frame, fmt, None, title=title)
+            if chosen != "table":
+                typer.echo(f"# {title}")
+            emit(frame, chosen, None, title=title)
 
 
 @app.command()
 def validate(fmt: FormatOpt = None) -> None:
     """Re-check the lake against the manifest: files present and readable, row counts, sources.
 
+    Exit status 1 when a problem is found. With --format json: one JSON object {ok, problems}.
+
     Example: ratgtex-db validate
     """
+    from ratgtex_db.render import choose_format, json_document
+
+    chosen = choose_format(fmt)
     with open_db() as db:
         problems = db.validate()
+    if chosen in ("json", "jsonl"):
+        typer.echo(json_document({"database": str(state.db), "ok": problems.height == 0,
+                                  "problems": problems}), nl=False)
+    elif problems.height:
+        emit(problems, chosen, None, title="problems")
+    else:
+        typer.echo("ok: every Parquet file is present and readable with the recorded row count")
     if problems.height:
-        emit(problems, fmt, None, title="problems")
         raise typer.Exit(1)
-    typer.echo("ok: every Parquet file is present and readable with the recorded row count")
+
+
+@app.command()
+def views(
+    view: Annotated[str | None, typer.Argument(help="One view: its columns and types.",
+                                               show_default=False)] = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, limit: LimitOpt = None,
+) -> None:
+    """The public views: name, meaning and columns; with VIEW, its columns and types.
+
+    Internal objects (names starting with '_', other schemas) are not listed.
+
+    Example: ratgtex-db views cis_qtl_signif
+    """
+    with open_db() as db:
+        emit(db.views(view), fmt, output, limit, title=view)
+
+
+def _tour_gene(db) -> str | None:
+    """The demo's showcase gene: independent eQTLs in the most tissues, then the strongest."""
+    rows = db.sql("SELECT gene_id FROM eqtls_indep GROUP BY gene_id "
+                  "ORDER BY count(DISTINCT tissue) DESC, min(pval_nominal), gene_id LIMIT 1"
+                  ).rows()
+    return rows[0][0] if rows else None
 
 
 @app.command()
 def demo(
-    scale: Annotated[str, typer.Option(help="Synthetic scale (tiny, small).")] = "small",
+    scale: ScaleOpt = "small",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
     """Synthesise a small release, ingest it, and print a short tour of queries.
 
-    The demo uses its own database directory (never your real catalog) unless --db is given.
+    The demo uses its own database directory (never your real catalog, even when
+    $RATGTEX_DB is set) unless --db names one; the end of the tour says how to query it.
 
     Example: ratgtex-db demo
     """
-    import platformdirs
-
+    from ratgtex_db.database import Database
     from ratgtex_db.ingest import ingest as run_ingest
     from ratgtex_db.progress import IngestProgress, print_summary
     from ratgtex_db.synth import synthesize
 
-    db_dir = state.db if state.db_given else Path(
-        platformdirs.user_cache_dir("ratgtex-db", appauthor=False)) / "demo"
+    assert state.db is not None
+    db_dir = state.db if state.db_flag else _demo_dir()
     release = db_dir / "synthetic-release"
-    try:
-        if not (release / "data").exists():
-            typer.echo(f"synthesising a {scale} release into {release} ...")
-            synthesize(release, scale=scale, seed=seed)
-        with IngestProgress(enabled=True) as progress:
-            report = run_ingest([release / "data"], db_dir, progress=progress)
-    except RatgtexError as err:
-        raise fail(err) from err
+    if not (release / "data").exists():
+        typer.echo(f"synthesising a {scale} release into {release} ...")
+        synthesize(release, scale=scale, seed=seed)
+    with IngestProgress(enabled=True) as progress:
+        report = run_ingest([release / "data"], db_dir, progress=progress)
     print_summary(report)
-    state.db = db_dir
-    from ratgtex_db.database import Database
-
-    tour = [
-        ("Tissues and sample counts",
-         "SELECT tissue, rna_seq_sample_count, expressed_gene_count, e_gene_count "
-         "FROM tissues ORDER BY tissue"),
-        ("eGenes and independent eQTLs per tissue",
-         "SELECT tissue, count(DISTINCT gene_id) AS egenes, count(*) AS indep_eqtls "
-         "FROM eqtls_indep GROUP BY 1 ORDER BY 1"),
-        ("Strongest cis-eQTLs across tissues",
-         "SELECT tissue, gene_id, variant_id, pval_nominal, slope FROM eqtls_indep "
-         "ORDER BY pval_nominal LIMIT 5"),
-        ("Significant cis pairs per modality",
-         "SELECT modality, count(*) AS pairs FROM cis_qtl_signif GROUP BY 1 ORDER BY 2 DESC"),
-    ]
-    with Database(db_dir) as db:
-        for title, query in tour:
-            typer.echo(f"\n$ ratgtex-db --db {db_dir} sql \"{query}\"")
-            emit(db.sql(query), None, None, title=title)
-    typer.echo(f"\nThese data are SYNTHETIC. Try: ratgtex-db --db {db_dir} info")
+    prefix = "ratgtex-db" + ("" if os.environ.get(ENV_VAR) == str(db_dir) else
+                             f" --db {db_dir}")
+    with Database(db_dir, frames=False) as db:
+        gene = _tour_gene(db)
+        tour: list[tuple[str, str, Any]] = [
+            ("Tissues: samples, expressed genes, eGenes, QTLs per modality", "tissues",
+             lambda: db.tissues()),
+        ]
+        if gene is not None:
+            tour += [
+                (f"One gene across tissues: status, median TPM, lead eQTL ({gene})",
+                 f"gene {gene}", lambda: db.gene(gene)),
+                ("Its significant cis pairs, all modalities (first 10)",
+                 f"assoc --gene {gene} --limit 10", lambda: db.assoc(gene, limit=10)),
+            ]
+        for title, command, call in tour:
+            typer.echo(f"\n$ {prefix} {command}")
+            emit(call(), None, None, title=title)
+    typer.echo("\nThese data are SYNTHETIC.")
+    if prefix != "ratgtex-db":
+        typer.echo(f"To query them: export {ENV_VAR}={db_dir}   (or pass --db {db_dir})")
+    typer.echo(f"Then try: ratgtex-db views; ratgtex-db eqtls --gene {gene or 'GENE'}; "
+               "ratgtex-db info")
     if report.failed:
         raise typer.Exit(1)
 
@@ -316,7 +497,8 @@ def download(
     base_url: Annotated[str | None, typer.Option(
         "--base-url", help="Server folder holding VERSION/ (default: https://ratgtex.org/data).",
         show_default=False)] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files downloaded in parallel.")] = 4,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
+                                      help="Files downloaded in parallel.")] = 4,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the files and their "
                                           "sizes (HEAD requests); write nothing.")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Re-hash downloaded files against "
@@ -327,56 +509,19 @@ def download(
     Interrupted files resume where they stopped; gzip and zip files are checked before they
     take their final name; complete files are recorded in DEST/VERSION/.ratgtex-download.json
     and skipped on the next run. A file that fails is reported and the others still download;
-    the exit status is then 1. DEST/VERSION can be given to ingest as it is.
+    the exit status is then 1. A host name that does not resolve stops the run at once.
+    DEST/VERSION can be given to ingest as it is.
 
     Example: ratgtex-db download ~/ratgtex-data --tissue BLA --kind cis_qtl_signif,top_assoc
     """
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     from ratgtex_db.download import DEFAULT_BASE_URL, download_release
-    from ratgtex_db.progress import DownloadProgress
+    from ratgtex_db.progress import DownloadProgress, print_download
 
-    try:
-        with DownloadProgress(enabled=not dry_run and not verify) as progress:
-            report = download_release(dest, version=version, tissues=_split(tissues),
-                                      kinds=_split(kinds), base_url=base_url or DEFAULT_BASE_URL,
-                                      jobs=jobs, dry_run=dry_run, verify=verify,
-                                      progress=progress)
-    except RatgtexError as err:
-        raise fail(err) from err
-
-    def size(n: int | None) -> str:
-        return "?" if n is None else f"{n:,}"
-
-    if dry_run:
-        table = Table(title=f"would download into {report.root} (dry run)")
-        for col, justify in (("status", "left"), ("file", "left"), ("bytes", "right"),
-                             ("note", "left")):
-            table.add_column(col, justify=justify, overflow="fold")
-        for r in report.results:
-            table.add_row(r.status, r.path, size(r.bytes), "" if r.failed else r.message)
-        todo = report.with_status("planned")
-        table.caption = (f"{len(todo)} file(s) to fetch, "
-                         f"{size(sum(r.bytes or 0 for r in todo))} bytes"
-                         + (" or more (some sizes unknown)" if any(r.bytes is None for r in todo)
-                            else ""))
-    else:
-        title = "verify" if verify else "download"
-        table = Table(title=f"{title} {report.base_url}/{version} -> {report.root}")
-        for col in ("status", "files", "bytes", "seconds"):
-            table.add_column(col, justify="left" if col == "status" else "right")
-        for status in dict.fromkeys(r.status for r in report.results):
-            rs = report.with_status(status)
-            table.add_row(status, str(len(rs)), size(sum(r.bytes or 0 for r in rs)),
-                          f"{sum(r.seconds for r in rs):.1f}")
-        table.caption = f"wall time {report.seconds:.1f} s"
-    Console().print(table)
-    errors = Console(stderr=True)
-    for r in report.failed:
-        errors.print(f"[red]{r.status}[/red] {escape(r.path)}: {escape(r.message)}",
-                     highlight=False)
+    with DownloadProgress(enabled=not dry_run and not verify) as progress:
+        report = download_release(dest, version=version.lower(), tissues=_split(tissues),
+                                  kinds=_split(kinds), base_url=base_url or DEFAULT_BASE_URL,
+                                  jobs=jobs, dry_run=dry_run, verify=verify, progress=progress)
+    print_download(report)
     if report.failed:
         raise typer.Exit(1)
 
@@ -419,7 +564,7 @@ ModalityOpt = Annotated[
 
 
 def _query_help(name: str, example: str) -> str:
-    from ratgtex_db.queries import help_text
+    from ratgtex_db.sqlfiles import help_text
 
     return help_text(name, example)
 
@@ -435,53 +580,38 @@ def _values(values: list[str] | None) -> list[str] | None:
     return items
 
 
-class _Querying:
-    """``with _Querying(version) as db``: the db of ``--db``; library errors exit 1."""
-
-    def __init__(self, version: str | None) -> None:
-        self.db = open_db(version)
-
-    def __enter__(self):
-        return self.db
-
-    def __exit__(self, kind, err, tb) -> None:
-        self.db.close()
-        if isinstance(err, RatgtexError):
-            raise fail(err) from err
-
-
 @app.command("tissues", help=_query_help("tissues", "ratgtex-db tissues --format csv"))
 def cmd_tissues(tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
                 output: OutputOpt = None, limit: LimitOpt = None) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.tissues(_split(tissue), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("gene", help=_query_help("gene", "ratgtex-db gene Grin2b cd300lf --tissue BLA"))
+@app.command("gene", help=_query_help("gene", "ratgtex-db gene Lft19 t1sy6 --tissue BLA"))
 def cmd_gene(
     genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols, any case ('-' reads "
                                                "stdin).", metavar="GENE...")],
     tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
     output: OutputOpt = None, limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.gene(_values(genes), _split(tissue), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("eqtls", help=_query_help("eqtls", "ratgtex-db eqtls --gene Grin2b,Cd300lf "
+@app.command("eqtls", help=_query_help("eqtls", "ratgtex-db eqtls --gene Lft19,T1sy6 "
                                        "--tissue BLA"))
 def cmd_eqtls(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
               tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
               output: OutputOpt = None, limit: LimitOpt = None) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.eqtls(_values(gene), _values(variant), region, _split(tissue),
                          version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("xqtls", help=_query_help("xqtls", "ratgtex-db xqtls --gene Grin2b --modality "
+@app.command("xqtls", help=_query_help("xqtls", "ratgtex-db xqtls --gene Lft19 --modality "
                                        "splicing,isoforms"))
 def cmd_xqtls(
     gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
@@ -492,41 +622,40 @@ def cmd_xqtls(
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.xqtls(_values(gene), _values(variant), region, _split(tissue),
                          _split(modality), cross_modality, version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("assoc", help=_query_help("assoc", "ratgtex-db assoc --gene Grin2b --tissue BLA "
+@app.command("assoc", help=_query_help("assoc", "ratgtex-db assoc --gene Lft19 --tissue BLA "
                                        "--modality expression"))
 def cmd_assoc(gene: GeneOpt = None, variant: VariantOpt = None, region: RegionOpt = None,
               tissue: TissueOpt = None, modality: ModalitiesOpt = None,
               version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
               limit: LimitOpt = None) -> None:
     if not gene and not variant and region is None:
-        typer.echo("Error: give --gene, --variant or --region", err=True)
-        raise typer.Exit(2)
-    with _Querying(version) as db:
+        raise UsageError("give --gene, --variant or --region")
+    with open_db() as db:
         frame = db.assoc(_values(gene), _values(variant), region, _split(tissue),
                          _split(modality), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
 @app.command("expression", help=_query_help(
-    "expression", "ratgtex-db expression Grin2b --tissue BLA,NAcc --unit log2") + (
+    "expression", "ratgtex-db expression Lft19 --tissue BLA,NAcc --unit log2") + (
     "\n\nWith --samples: one row per rat (gene_id, tissue, unit, rat_id, value)."))
 def cmd_expression(
     genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols ('-' reads stdin).",
                                                metavar="GENE...")],
     tissue: TissueOpt = None,
-    unit: Annotated[str, typer.Option("--unit", help="tpm or log2.")] = "tpm",
+    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case).")] = "tpm",
     samples: Annotated[bool, typer.Option("--samples", help="One row per rat instead of the "
                                           "distribution.")] = False,
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.expression(_values(genes), _split(tissue), unit, samples, version=version,
                               limit=limit)
         emit(frame, fmt, output, limit)
@@ -536,13 +665,13 @@ def cmd_expression(
                                                "--n 20 --exclude-mt"))
 def cmd_top_expressed(
     tissue: Annotated[str, typer.Argument(help="Tissue id.")],
-    n: Annotated[int, typer.Option("--n", "-n", help="Number of genes.")] = 50,
+    n: Annotated[int, typer.Option("--n", "-n", min=0, help="Number of genes.")] = 50,
     exclude_mt: Annotated[bool, typer.Option("--exclude-mt", help="Leave out chrM genes.")
                           ] = False,
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.top_expressed(tissue, n, exclude_mt, version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
@@ -551,7 +680,7 @@ def cmd_top_expressed(
 def cmd_sharing(modality: ModalityOpt = "expression", tissue: TissueOpt = None,
                 version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                 limit: LimitOpt = None) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.sharing(modality, _split(tissue), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
@@ -561,12 +690,12 @@ def cmd_specific(tissue: Annotated[str, typer.Argument(help="Tissue id.")],
                  modality: ModalityOpt = "expression", version: VersionOpt = None,
                  fmt: FormatOpt = None, output: OutputOpt = None,
                  limit: LimitOpt = None) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.specific(tissue, modality, version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("trans", help=_query_help("trans", "ratgtex-db trans --gene Grin2b --max-pval "
+@app.command("trans", help=_query_help("trans", "ratgtex-db trans --gene Lft19 --max-pval "
                                        "1e-8"))
 def cmd_trans(
     gene: GeneOpt = None, variant: VariantOpt = None, tissue: TissueOpt = None,
@@ -575,40 +704,40 @@ def cmd_trans(
     region: RegionOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
     output: OutputOpt = None, limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.trans(_values(gene), _values(variant), _split(tissue), max_pval, region,
                          version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("variant", help=_query_help("variant", "ratgtex-db variant chr1:793394 "
-                                         "chr10:100826333"))
+@app.command("variant", help=_query_help("variant", "ratgtex-db variant chr10:1650895 "
+                                         "chr16:5121489"))
 def cmd_variant(
     variants: Annotated[list[str], typer.Argument(help="Variant ids chrN:pos ('-' reads "
                                                   "stdin).", metavar="VARIANT...")],
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.variant(_values(variants), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
-@app.command("region", help=_query_help("region", "ratgtex-db region chr1:1000000-2000000"))
+@app.command("region", help=_query_help("region", "ratgtex-db region chr10:1000000-2000000"))
 def cmd_region(
     region: Annotated[str, typer.Argument(help="chrN:start-end, 1-based inclusive.",
                                           metavar="REGION")],
     tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
     output: OutputOpt = None, limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         frame = db.region(region, _split(tissue), version=version, limit=limit)
         emit(frame, fmt, output, limit)
 
 
 @app.command("genotype-expression",
              help=_query_help("genotype_expression", "ratgtex-db genotype-expression --gene "
-                              "Grin2b --variant chr4:169219813 --tissue BLA [--summary]"))
+                              "Lft19 --variant chr10:1650895 --tissue BLA [--summary]"))
 def cmd_genotype_expression(
     gene: Annotated[str, typer.Option("--gene", help="Gene id or symbol.")],
     variant: Annotated[str, typer.Option("--variant", help="Variant id chrN:pos.")],
@@ -619,7 +748,7 @@ def cmd_genotype_expression(
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    with _Querying(version) as db:
+    with open_db() as db:
         if summary:
             frame = db.genotype_expression_summary(gene, variant, tissue, version=version)
         else:
@@ -627,20 +756,6 @@ def cmd_genotype_expression(
         emit(frame, fmt, output, limit)
 
 
-def _split(values: list[str] | None) -> list[str] | None:
-    """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
-    if not values:
-        return None
-    out: list[str] = []
-    for v in values:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except RatgtexError as err:  # pragma: no cover - commands convert these themselves
-        typer.echo(f"Error: {err}", err=True)
-        sys.exit(1)
+    app()

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ratgtex_db import catalog, lake, queries
-from ratgtex_db.errors import ConfigError, QueryError
+from ratgtex_db import catalog, inputs, lake, queries
+from ratgtex_db.errors import (
+    ConfigError,
+    QueryError,
+    RatgtexWarning,
+    UnknownGene,
+    UnknownGeneWarning,
+)
+from ratgtex_db.inputs import Gene
 from ratgtex_db.paths import lake_dir, resolve_db_dir, store_dir
-from ratgtex_db.queries import Rows
+from ratgtex_db.result import Rows
+from ratgtex_db.sqlfiles import documented, view_meanings
+
+#: At most this many "did you mean" suggestions per unknown gene.
+MAX_SUGGESTIONS = 5
 
 if TYPE_CHECKING:  # imported when first needed: the CLI renders Rows without them
     import polars as pl
@@ -156,7 +169,7 @@ class Database:
         if read_only or (read_only is None and self._read_only):
             self.check_read_only(query)
         try:
-            return Rows(self._con.sql(query, params=params))
+            return Rows(self._con.sql(query, params=params), con=self._con, params=params)
         except duckdb.Error as err:
             raise QueryError(f"{type(err).__name__}: {err}") from err
 
@@ -175,9 +188,118 @@ class Database:
     # ``limit`` caps the rows inside DuckDB (the CLI's --limit).
 
     def _query(self, name: str, params: dict[str, Any], limit: int | None = None) -> Result:
+        if limit is not None and int(limit) < 0:
+            raise ConfigError(f"limit must be 0 or more, not {limit}")
         return self._wrap(queries.execute(self._con, name, params, limit))
 
-    @queries.documented("tissues")
+    def _version_of(self, version: str | None) -> str:
+        """The version a query reads: ``version``, else the database's; it must be ingested
+        (a version that is not would give empty answers that look like "nothing found")."""
+        v = version or self.version
+        known = self.versions()
+        if v not in known:
+            raise ConfigError(f"version {v!r} is not ingested in {self.path}; ingested: "
+                              f"{', '.join(known) or '(none)'}; pass one of them to --version")
+        return v
+
+    def resolve_genes(self, gene: str | Iterable[str] | None,
+                      version: str | None = None) -> list[Gene] | None:
+        """Gene ids for what the user typed: exact ``gene_id``, else case-insensitive matches.
+
+        One query for any number of genes. ``None``/empty input gives ``None`` (no gene filter).
+        Names that match nothing are reported with :class:`UnknownGeneWarning` (with
+        suggestions) when other names match; the rest is answered.
+
+        Raises
+        ------
+        UnknownGene : no name matches anything (for the first, with up to five close ids).
+        """
+        items = inputs.as_list(gene)
+        if items is None:
+            return None
+        v = self._version_of(version)
+        rows = queries.execute(self._con, "resolve_genes",
+                               {"version": v, "queries": items,
+                                "n_suggestions": MAX_SUGGESTIONS}).dicts()
+        found: dict[str, list[Gene]] = {}
+        suggestions: dict[str, list[str]] = {}
+        for r in rows:
+            if r["match"] == "suggestion":
+                suggestions.setdefault(r["query"], []).append(r["gene_id"])
+            else:
+                found.setdefault(r["query"], []).append(
+                    Gene(r["gene_id"], r["chrom"], r["start"], r["end"]))
+        unknown = [UnknownGene(item, suggestions.get(item, [])) for item in items
+                   if item not in found]
+        if unknown and len(unknown) == len(items):
+            raise unknown[0]
+        for err in unknown:
+            warnings.warn(UnknownGeneWarning(f"{err}; answering the other genes"), stacklevel=3)
+        out: list[Gene] = []
+        for item in items:
+            for g in found.get(item, []):
+                if g not in out:
+                    out.append(g)
+        return out
+
+    def resolve_tissues(self, tissue: str | Iterable[str] | None,
+                        version: str | None = None) -> list[str] | None:
+        """Tissue ids as the release spells them (``pvta`` -> ``pVTA``); ``None`` = all.
+
+        Raises
+        ------
+        QueryError : a tissue the version does not have (the message lists the known ones).
+        """
+        items = inputs.as_list(tissue)
+        if items is None:
+            return None
+        v = self._version_of(version)
+        known = [r[0] for r in
+                 queries.execute(self._con, "known_tissues", {"version": v}).rows()]
+        by_lower = {t.lower(): t for t in known}
+        out: list[str] = []
+        for item in items:
+            t = item if item in known else by_lower.get(item.lower())
+            if t is None:
+                raise QueryError(f"unknown tissue {item!r} in {v}; known tissues: "
+                                 f"{', '.join(known) or '(none ingested)'}")
+            if t not in out:
+                out.append(t)
+        return out
+
+    def resolve_tissue(self, tissue: str, version: str | None = None) -> str:
+        """Exactly one tissue id (see :meth:`resolve_tissues`)."""
+        tissues = self.resolve_tissues(tissue, version)
+        if not tissues or len(tissues) != 1:
+            raise QueryError("give exactly one tissue")
+        return tissues[0]
+
+    def filters(self, version: str, *, gene: Any = None, variant: Any = None,
+                region: str | None = None, tissue: Any = None, gene_window: bool = True
+                ) -> dict[str, Any]:
+        """The bound parameters of the row queries' common filters (all combine with AND).
+
+        ``gene_window``: bound positions by the genes' cis windows (true for cis tables; false
+        for trans pairs, whose variants lie far from the gene).
+        """
+        genes = self.resolve_genes(gene, version)
+        variants = inputs.parse_variants(variant)
+        locus = inputs.Locus()
+        if genes is not None and gene_window:
+            locus &= inputs.locus_of_genes(genes)
+        if variants is not None:
+            locus &= inputs.locus_of_variants(variants)
+        if region is not None:
+            locus &= inputs.locus_of_region(inputs.parse_region(region))
+        return {
+            "version": version,
+            "tissues": self.resolve_tissues(tissue, version),
+            "gene_ids": [g.gene_id for g in genes] if genes is not None else None,
+            "variant_ids": [v for v, _, _ in variants] if variants is not None else None,
+            **locus.params(),
+        }
+
+    @documented("tissues")
     def tissues(self, tissue: str | list[str] | None = None, *, version: str | None = None,
                 limit: int | None = None) -> Result:
         """Per tissue: samples, expressed genes, eGenes, independent eQTLs, xQTL genes.
@@ -187,12 +309,16 @@ class Database:
         tissue : tissue id(s) to keep; default all.
         version : release version; default the database's (newest ingested).
         limit : at most this many rows.
-        """
-        v = self.resolve_version(version)
-        return self._query("tissues", {"version": v,
-                                       "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
 
-    @queries.documented("gene")
+        Raises
+        ------
+        ConfigError : the version is not ingested.
+        """
+        v = self._version_of(version)
+        return self._query("tissues", {"version": v,
+                                       "tissues": self.resolve_tissues(tissue, v)}, limit)
+
+    @documented("gene")
     def gene(self, gene: str | list[str], tissue: str | list[str] | None = None, *,
              version: str | None = None, limit: int | None = None) -> Result:
         """Annotation and per-tissue status of genes: one row per gene and tissue.
@@ -204,16 +330,17 @@ class Database:
 
         Raises
         ------
-        UnknownGene : a gene matches nothing (with suggestions).
+        UnknownGene : no gene matches (with suggestions); unknown names among known ones
+            give an :class:`UnknownGeneWarning`.
         """
-        v = self.resolve_version(version)
-        genes = queries.resolve_genes(self, gene, v)
+        v = self._version_of(version)
+        genes = self.resolve_genes(gene, v)
         if not genes:
             raise QueryError("give at least one gene")
         return self._query("gene", {"version": v, "gene_ids": [g.gene_id for g in genes],
-                                    "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+                                    "tissues": self.resolve_tissues(tissue, v)}, limit)
 
-    @queries.documented("eqtls")
+    @documented("eqtls")
     def eqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
               region: str | None = None, tissue: str | list[str] | None = None, *,
               version: str | None = None, limit: int | None = None) -> Result:
@@ -225,11 +352,11 @@ class Database:
         region : ``chrN:start-end`` (1-based, inclusive; the QTL's variant lies inside);
         tissue : tissue id(s). Each defaults to no filter.
         """
-        v = self.resolve_version(version)
-        return self._query("eqtls", queries.filters(self, v, gene=gene, variant=variant,
-                                                    region=region, tissue=tissue), limit)
+        v = self._version_of(version)
+        return self._query("eqtls", self.filters(v, gene=gene, variant=variant, region=region,
+                                                 tissue=tissue), limit)
 
-    @queries.documented("xqtls")
+    @documented("xqtls")
     def xqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
               region: str | None = None, tissue: str | list[str] | None = None,
               modality: str | list[str] | None = None, cross_modality: bool = False, *,
@@ -242,14 +369,13 @@ class Database:
         modality : modality name(s); default all.
         cross_modality : read xqtls_indep_cross_modality instead of xqtls_indep.
         """
-        v = self.resolve_version(version)
-        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
-                                 tissue=tissue)
-        params.update(modalities=queries.resolve_modalities(modality),
+        v = self._version_of(version)
+        params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue)
+        params.update(modalities=inputs.resolve_modalities(modality),
                       cross_modality=bool(cross_modality))
         return self._query("xqtls", params, limit)
 
-    @queries.documented("assoc")
+    @documented("assoc")
     def assoc(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
               region: str | None = None, tissue: str | list[str] | None = None,
               modality: str | list[str] | None = None, *, version: str | None = None,
@@ -268,13 +394,12 @@ class Database:
         """
         if gene is None and variant is None and region is None:
             raise QueryError("assoc needs a gene, a variant or a region")
-        v = self.resolve_version(version)
-        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
-                                 tissue=tissue)
-        params["modalities"] = queries.resolve_modalities(modality)
+        v = self._version_of(version)
+        params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue)
+        params["modalities"] = inputs.resolve_modalities(modality)
         return self._query("assoc", params, limit)
 
-    @queries.documented("expression")
+    @documented("expression")
     def expression(self, gene: str | list[str], tissue: str | list[str] | None = None,
                    unit: str = "tpm", samples: bool = False, *, version: str | None = None,
                    limit: int | None = None) -> Result:
@@ -284,20 +409,19 @@ class Database:
         ----------
         gene : gene id(s)/symbol(s).
         tissue : tissue id(s); default all.
-        unit : ``tpm`` or ``log2``.
+        unit : ``tpm`` or ``log2`` (any case).
         samples : one row per rat (SQL ``expression_samples``) instead of the distribution.
         """
-        if unit not in queries.UNITS:
-            raise QueryError(f"unknown unit {unit!r}; choose {' or '.join(queries.UNITS)}")
-        v = self.resolve_version(version)
-        genes = queries.resolve_genes(self, gene, v)
+        unit = inputs.resolve_unit(unit)
+        v = self._version_of(version)
+        genes = self.resolve_genes(gene, v)
         if not genes:
             raise QueryError("give at least one gene")
         return self._query("expression_samples" if samples else "expression",
                            {"version": v, "unit": unit, "gene_ids": [g.gene_id for g in genes],
-                            "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+                            "tissues": self.resolve_tissues(tissue, v)}, limit)
 
-    @queries.documented("top_expressed")
+    @documented("top_expressed")
     def top_expressed(self, tissue: str, n: int = 50, exclude_mt: bool = False, *,
                       version: str | None = None, limit: int | None = None) -> Result:
         """The ``n`` genes of highest median TPM in a tissue.
@@ -305,15 +429,17 @@ class Database:
         Parameters
         ----------
         tissue : tissue id.
-        n : number of genes.
+        n : number of genes (0 or more).
         exclude_mt : leave out chrM genes.
         """
-        v = self.resolve_version(version)
-        t = queries.resolve_tissue(self, tissue, v)
+        if int(n) < 0:
+            raise ConfigError(f"n must be 0 or more, not {n}")
+        v = self._version_of(version)
+        t = self.resolve_tissue(tissue, v)
         return self._query("top_expressed", {"version": v, "tissue": t, "n": int(n),
                                              "exclude_mt": bool(exclude_mt)}, limit)
 
-    @queries.documented("sharing")
+    @documented("sharing")
     def sharing(self, modality: str = "expression", tissue: str | list[str] | None = None, *,
                 version: str | None = None, limit: int | None = None) -> Result:
         """eGene sharing for each ordered pair of tissues of one modality.
@@ -323,12 +449,12 @@ class Database:
         modality : modality name (default expression).
         tissue : tissue id(s) to compare; default all.
         """
-        v = self.resolve_version(version)
-        m = queries.resolve_modality(modality)
+        v = self._version_of(version)
+        m = inputs.resolve_modality(modality)
         return self._query("sharing", {"version": v, "modality": m,
-                                       "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+                                       "tissues": self.resolve_tissues(tissue, v)}, limit)
 
-    @queries.documented("specific")
+    @documented("specific")
     def specific(self, tissue: str, modality: str = "expression", *, version: str | None = None,
                  limit: int | None = None) -> Result:
         """eGenes of a tissue that are not significant in any other tissue where tested.
@@ -338,12 +464,12 @@ class Database:
         tissue : tissue id.
         modality : modality name (default expression).
         """
-        v = self.resolve_version(version)
-        t = queries.resolve_tissue(self, tissue, v)
-        m = queries.resolve_modality(modality)
+        v = self._version_of(version)
+        t = self.resolve_tissue(tissue, v)
+        m = inputs.resolve_modality(modality)
         return self._query("specific", {"version": v, "tissue": t, "modality": m}, limit)
 
-    @queries.documented("trans")
+    @documented("trans")
     def trans(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
               tissue: str | list[str] | None = None, max_pval: float | None = None,
               region: str | None = None, *, version: str | None = None,
@@ -356,13 +482,32 @@ class Database:
         max_pval : keep pairs with pval <= this.
         region : the pair's variant lies in ``chrN:start-end``.
         """
-        v = self.resolve_version(version)
-        params = queries.filters(self, v, gene=gene, variant=variant, region=region,
-                                 tissue=tissue, gene_window=False)
+        v = self._version_of(version)
+        params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue,
+                              gene_window=False)
         params["max_pval"] = None if max_pval is None else float(max_pval)
         return self._query("trans", params, limit)
 
-    @queries.documented("variant")
+    def _known_variants(self, variants: list[tuple[str, str, int]], version: str
+                        ) -> list[tuple[str, str, int]]:
+        """The variants the version knows (genotyped or in any QTL table); the others are
+        reported: a warning when some are known, else :class:`QueryError`."""
+        params = {"version": version, "variant_ids": [x for x, _, _ in variants],
+                  **inputs.locus_of_variants(variants).params()}
+        known = {r[0] for r in queries.execute(self._con, "genotyped_variants", params).rows()}
+        if len(known) < len(variants):
+            known |= {r[0] for r in queries.execute(self._con, "known_variants", params).rows()}
+        absent = [x for x, _, _ in variants if x not in known]
+        if absent:
+            message = (f"variant{'s' if len(absent) > 1 else ''} {', '.join(absent)} not found "
+                       f"in {version} (no genotype record and no association); check the id "
+                       "(chrN:pos, 1-based, the release's genome build)")
+            if len(absent) == len(variants):
+                raise QueryError(message)
+            warnings.warn(RatgtexWarning(message + "; answering the others"), stacklevel=3)
+        return [x for x in variants if x[0] in known]
+
+    @documented("variant")
     def variant(self, variant: str | list[str], *, version: str | None = None,
                 limit: int | None = None) -> Result:
         """Alleles and every association of variants, one long frame with a ``source`` column.
@@ -370,16 +515,22 @@ class Database:
         Parameters
         ----------
         variant : variant id(s) ``chrN:pos`` (``N:pos`` accepted).
+
+        Raises
+        ------
+        QueryError : no variant given, or none of them is in the version (some absent ones
+            among known ones give a :class:`RatgtexWarning`).
         """
-        v = self.resolve_version(version)
-        variants = queries.parse_variants(variant)
+        v = self._version_of(version)
+        variants = inputs.parse_variants(variant)
         if not variants:
             raise QueryError("give at least one variant id (chrN:pos)")
+        variants = self._known_variants(variants, v)
         params = {"version": v, "variant_ids": [x for x, _, _ in variants],
-                  **queries.locus_of_variants(variants).params()}
+                  **inputs.locus_of_variants(variants).params()}
         return self._query("variant", params, limit)
 
-    @queries.documented("region")
+    @documented("region")
     def region(self, region: str, tissue: str | list[str] | None = None, *,
                version: str | None = None, limit: int | None = None) -> Result:
         """Genes overlapping a region and independent QTLs whose variant lies inside it.
@@ -389,23 +540,28 @@ class Database:
         region : ``chrN:start-end`` (1-based, inclusive) or a whole chromosome ``chrN``.
         tissue : tissue id(s) for the QTL rows; default all.
         """
-        v = self.resolve_version(version)
-        r = queries.parse_region(region)
+        v = self._version_of(version)
+        r = inputs.parse_region(region)
         return self._query("region", {"version": v, "chrom": r.chrom, "start": r.start,
                                       "end": r.end,
-                                      "tissues": queries.resolve_tissues(self, tissue, v)}, limit)
+                                      "tissues": self.resolve_tissues(tissue, v)}, limit)
 
     def _pair(self, gene: str, variant: str, tissue: str, version: str | None
               ) -> dict[str, Any]:
-        v = self.resolve_version(version)
-        genes = queries.resolve_genes(self, gene, v)
-        if len(genes) != 1:
+        v = self._version_of(version)
+        genes = self.resolve_genes(gene, v)
+        if not genes or len(genes) != 1:
             raise QueryError("give exactly one gene")
-        vid, chrom, pos = queries.parse_variant(variant)
-        return {"version": v, "tissue": queries.resolve_tissue(self, tissue, v),
-                "gene_id": genes[0].gene_id, "variant_id": vid, "chrom": chrom, "pos": pos}
+        vid, chrom, pos = inputs.parse_variant(variant)
+        params = {"version": v, "tissue": self.resolve_tissue(tissue, v),
+                  "gene_id": genes[0].gene_id, "variant_id": vid, "chrom": chrom, "pos": pos}
+        calls = queries.execute(self._con, "genotype_calls", params).rows()[0][0]
+        if not calls:
+            raise QueryError(f"variant {vid} has no genotype calls in {v} (genotypes view); "
+                             "check the id (chrN:pos, 1-based), or ingest the genotype VCF")
+        return params
 
-    @queries.documented("genotype_expression")
+    @documented("genotype_expression")
     def genotype_expression(self, gene: str, variant: str, tissue: str, *,
                             version: str | None = None, limit: int | None = None) -> Result:
         """Per rat: dosage at ``variant``, normalized expression and TPM of ``gene``.
@@ -415,11 +571,15 @@ class Database:
         gene : gene id or symbol.
         variant : variant id ``chrN:pos``.
         tissue : tissue id.
+
+        Raises
+        ------
+        QueryError : the variant has no genotype calls in the version.
         """
         return self._query("genotype_expression", self._pair(gene, variant, tissue, version),
                            limit)
 
-    @queries.documented("genotype_expression_summary")
+    @documented("genotype_expression_summary")
     def genotype_expression_summary(self, gene: str, variant: str, tissue: str, *,
                                     version: str | None = None) -> Result:
         """Genotype counts, ALT frequency, nominal p-value and threshold of a gene-variant pair.
@@ -434,6 +594,30 @@ class Database:
                            self._pair(gene, variant, tissue, version))
 
     # -- housekeeping -----------------------------------------------------------------------
+
+    @documented("views")
+    def views(self, view: str | None = None, *, limit: int | None = None) -> Result:
+        """The public views with their meanings and columns; with ``view``, its columns.
+
+        Parameters
+        ----------
+        view : a view name (any case); default all views.
+
+        Raises
+        ------
+        QueryError : ``view`` is not a public view (the message lists them).
+        """
+        if view is None:
+            meanings = view_meanings()
+            return self._query("views", {"names": list(meanings),
+                                         "meanings": list(meanings.values())}, limit)
+        rows = self._query("view_columns", {"view": view}, limit)
+        if not queries.execute(self._con, "view_columns", {"view": view}).rows():
+            names = [r[0] for r in queries.execute(
+                self._con, "views", {"names": [], "meanings": []}).rows()]
+            raise QueryError(f"no public view {view!r}; the views are: {', '.join(names)}")
+        return rows
+
 
     def info(self) -> dict[str, Result]:
         """Versions, tissues, tables (rows, bytes) and source vs lake size."""

@@ -20,9 +20,11 @@ import http.client
 import json
 import os
 import re
+import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
@@ -251,6 +253,8 @@ def download_release(
     if dry_run and verify:
         raise ConfigError("--dry-run and --verify cannot be combined; use one of them")
     files = select_files(dest, version, tissues, kinds, base_url)
+    if files and not verify:
+        check_host(base_url)
     root = Path(dest) / version
     manifest = _Manifest(root / MANIFEST_NAME)
     fetcher = _Fetcher(manifest, progress, retries=retries, backoff=backoff, timeout=timeout)
@@ -273,6 +277,32 @@ def download_release(
     pool.shutdown()
     return DownloadReport(root, version, base_url, results, dry_run=dry_run, verify=verify,
                           seconds=time.monotonic() - started)
+
+
+def _unresolvable(url: str, err: BaseException) -> DownloadError:
+    host = urllib.parse.urlsplit(url).hostname or url
+    return DownloadError(f"cannot resolve host {host!r} ({err}); check the network connection "
+                         "or the host in --base-url")
+
+
+def check_host(url: str) -> None:
+    """Resolve the host of ``url`` once, before any file is fetched.
+
+    A name that does not resolve will not resolve on a retry seconds later either, so this
+    fails the whole download at once instead of every file after its retries.
+
+    Raises
+    ------
+    DownloadError : the host name does not resolve, naming it.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return
+    try:
+        socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                           type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise _unresolvable(url, err) from err
 
 
 def check_file(path: str | os.PathLike[str], name: str | None = None) -> str:
@@ -556,6 +586,8 @@ class _Fetcher:
             raise _HTTPStatus(err.code, f"{rf.url}: HTTP {err.code} {err.reason}") from err
         except (OSError, http.client.HTTPException) as err:
             reason = getattr(err, "reason", err)
+            if isinstance(reason, socket.gaierror):  # DNS gone mid-run: no retries either
+                raise _unresolvable(rf.url, reason) from err
             raise _Transient(f"{rf.url}: {reason}") from err
 
     def _head(self, rf: RemoteFile, state: _State) -> tuple[int | None, str]:

@@ -81,3 +81,11 @@ class UnknownGene(RatgtexError):
         if self.suggestions:
             msg += "; did you mean: " + ", ".join(self.suggestions)
         super().__init__(msg)
+
+
+class RatgtexWarning(UserWarning):
+    """Base class of the warnings ratgtex-db gives (the command line prints them on stderr)."""
+
+
+class UnknownGeneWarning(RatgtexWarning):
+    """Given when some names of a gene list match nothing; the others are answered."""

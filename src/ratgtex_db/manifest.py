@@ -2,7 +2,6 @@
 
 It records where each file came from (path, bytes, sha256), what it became (kind, partition,
 rows read and written), how it ended (status, message) and whether the release was synthetic.
-The catalog's ``_lake_files`` table lists the Parquet file behind each table partition.
 """
 
 from __future__ import annotations

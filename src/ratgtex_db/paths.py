@@ -29,6 +29,11 @@ def default_db_dir() -> Path:
     return Path(platformdirs.user_data_dir("ratgtex-db", appauthor=False))
 
 
+def demo_db_dir() -> Path:
+    """Where ``ratgtex-db demo`` keeps its synthetic release and database (user cache dir)."""
+    return Path(platformdirs.user_cache_dir("ratgtex-db", appauthor=False)) / "demo"
+
+
 def resolve_db_dir(path: str | os.PathLike[str] | None) -> Path:
     """An explicit path wins over the environment, which wins over the platform default."""
     return Path(path).expanduser() if path is not None else default_db_dir()

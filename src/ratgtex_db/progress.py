@@ -17,9 +17,11 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
+from rich.text import Text
 
+from ratgtex_db.download import DownloadReport
 from ratgtex_db.ingest import IngestReport
+from ratgtex_db.render import print_table
 
 
 class _Bars:
@@ -72,7 +74,7 @@ class IngestProgress(_Bars):
             if self._current is not None:
                 p.remove_task(self._current)
             name = info["path"].rsplit("/", 1)[-1]
-            self._current = p.add_task(f"  {name}", total=info["bytes"])
+            self._current = p.add_task(f"  {escape(name)}", total=info["bytes"])
         elif event == "file":
             res = info["result"]
             if self._overall is not None:
@@ -112,7 +114,7 @@ class DownloadProgress(_Bars):
                 if total is not None:
                     self._totals[path] = total
                 task = self._tasks.get(path)
-                name = "  " + path.rsplit("/", 1)[-1]
+                name = "  " + escape(path.rsplit("/", 1)[-1])  # a file name is not markup
                 if task is None:
                     self._tasks[path] = p.add_task(name, total=total, completed=offset)
                 else:
@@ -152,24 +154,57 @@ def _size(n: float) -> str:
 def print_summary(report: IngestReport, console: Console | None = None) -> None:
     """Final table: files, rows, bytes in, bytes out, seconds; then failures and unknowns."""
     console = console or Console()
-    table = Table(title=f"ingest into {report.db_dir}" + (" (dry run)" if report.dry_run
-                                                           else ""))
-    for col in ("status", "files", "rows read", "rows written", "bytes in", "bytes out",
-                "seconds"):
-        table.add_column(col, justify="left" if col == "status" else "right")
-    statuses = sorted({r.status for r in report.results})
-    for status in statuses:
+    cols = ["status", "files", "rows read", "rows written", "bytes in", "bytes out", "seconds"]
+    cells = []
+    for status in sorted({r.status for r in report.results}):
         rs = [r for r in report.results if r.status == status]
-        table.add_row(status, str(len(rs)), f"{sum(r.rows_read for r in rs):,}",
+        cells.append([status, str(len(rs)), f"{sum(r.rows_read for r in rs):,}",
                       f"{sum(r.rows_written for r in rs):,}", _size(sum(r.bytes_in for r in rs)),
-                      _size(sum(r.bytes_out for r in rs)), f"{sum(r.seconds for r in rs):.1f}")
-    table.caption = f"wall time {report.seconds:.1f} s"
-    console.print(table)
+                      _size(sum(r.bytes_out for r in rs)), f"{sum(r.seconds for r in rs):.1f}"])
+    print_table(cols, cells, title=f"ingest into {report.db_dir}"
+                + (" (dry run)" if report.dry_run else ""),
+                caption=f"wall time {report.seconds:.1f} s",
+                numeric=[c != "status" for c in cols], console=console)
+    errors = Console(stderr=True)
     for r in report.failed:
         # soft_wrap: a message names a file and line; never break it across lines
-        Console(stderr=True).print(f"[red]failed[/red] {escape(r.message or '')}",
-                                   highlight=False, soft_wrap=True)
+        errors.print(Text.assemble(("failed", "red"), " ", r.message or ""), soft_wrap=True)
     if report.unknown:
         console.print(f"{len(report.unknown)} file(s) match no release file kind:")
         for path in report.unknown:
-            console.print(f"  {escape(path)}", highlight=False, soft_wrap=True)
+            console.print(Text(f"  {path}"), soft_wrap=True)
+
+
+def print_download(report: DownloadReport, console: Console | None = None) -> None:
+    """The download (or dry-run, or verify) report, then one line per failed file on stderr."""
+    console = console or Console()
+
+    def size(n: int | None) -> str:
+        return "?" if n is None else f"{n:,}"
+
+    if report.dry_run:
+        cols = ["status", "file", "bytes", "note"]
+        cells = [[r.status, r.path, size(r.bytes), "" if r.failed else r.message]
+                 for r in report.results]
+        todo = report.with_status("planned")
+        caption = (f"{len(todo)} file(s) to fetch, {size(sum(r.bytes or 0 for r in todo))} "
+                   "bytes" + (" or more (some sizes unknown)"
+                              if any(r.bytes is None for r in todo) else ""))
+        title = f"would download into {report.root} (dry run)"
+        numeric = [False, False, True, False]
+    else:
+        cols = ["status", "files", "bytes", "seconds"]
+        cells = []
+        for status in dict.fromkeys(r.status for r in report.results):
+            rs = report.with_status(status)
+            cells.append([status, str(len(rs)), size(sum(r.bytes or 0 for r in rs)),
+                          f"{sum(r.seconds for r in rs):.1f}"])
+        caption = f"wall time {report.seconds:.1f} s"
+        title = (f"{'verify' if report.verify else 'download'} "
+                 f"{report.base_url}/{report.version} -> {report.root}")
+        numeric = [False, True, True, True]
+    print_table(cols, cells, title=title, caption=caption, numeric=numeric, console=console)
+    errors = Console(stderr=True)
+    for r in report.failed:
+        errors.print(Text.assemble((r.status, "red"), f" {r.path}: {r.message}"),
+                     soft_wrap=True)

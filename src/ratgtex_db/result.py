@@ -1,21 +1,218 @@
-"""What the Python API returns: a polars DataFrame that also answers ``.arrow()``."""
+"""What queries return: :class:`Rows` (a DuckDB result read as a stream, no polars or pyarrow
+needed) and, for the Python API, :class:`Result` (a polars DataFrame that also answers
+``.arrow()``).
+
+``Rows`` is what the command line renders: its batches come from DuckDB as it produces them
+(``fetchmany`` on a streaming result), so memory stays flat in the result's size, and a reader
+that stops early (``| head -1``) stops the query.
+"""
 
 from __future__ import annotations
 
-import polars as pl
-import pyarrow as pa
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from ratgtex_db.errors import QueryError
+from ratgtex_db.sqlfiles import Query, query_error
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+    class Result(pl.DataFrame):
+        """A polars DataFrame with ``.arrow()`` (defined at run time by ``_result_class``)."""
+
+        def arrow(self) -> pa.Table: ...
+
+#: Rows per batch read from DuckDB: its vector size times a few.
+BATCH_ROWS = 8192
 
 
-class Result(pl.DataFrame):
-    """A polars DataFrame with ``.arrow()`` (as in ``db.sql(q).arrow()``)."""
+class Rows:
+    """A query's result, read on demand: a stream of row batches, Arrow, or Parquet by DuckDB.
+
+    Parameters
+    ----------
+    rel : the DuckDB relation (its columns and types are known without running it).
+    query : the canned query it came from, for error messages naming the SQL file and line.
+    con, params : the connection and bound parameters to stream the relation's SQL with;
+        without them the stream goes through the relation's Arrow reader.
+
+    It offers the part of the polars DataFrame API the renderer and tests use (``columns``,
+    ``rows()``, ``head()``, ``height``, ``write_parquet()``). The connection must stay open
+    until the rows are read. Errors while reading are :class:`QueryError`.
+    """
+
+    def __init__(self, rel: duckdb.DuckDBPyRelation | None, query: Query | None = None, *,
+                 con: duckdb.DuckDBPyConnection | None = None, params: Any = None) -> None:
+        self._rel = rel
+        self._query = query
+        self._con = con
+        self._params = params
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    def _fail(self, err: Exception) -> QueryError:
+        return query_error(self._query, err)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._rel.columns) if self._rel is not None else []
+
+    @property
+    def types(self) -> list[str]:
+        """DuckDB type of each column, as SQL text (``DOUBLE``, ``VARCHAR[]``, ``DECIMAL(4,1)``)."""
+        if self._rel is None:
+            return []
+        try:
+            return [str(t) for t in self._rel.types]
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: is it a number (for right-aligned table cells)?"""
+        return [is_numeric(t) for t in self.types]
+
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows, ``size`` at a time, as DuckDB produces them (one run of the query)."""
+        if self._rows is not None:
+            for i in range(0, len(self._rows), size):
+                yield self._rows[i:i + size]
+            return
+        if self._rel is None:
+            return
+        if self._con is None:
+            yield from self._arrow_batches(size)
+            return
+        try:
+            cur = self._con.execute(self._rel.sql_query(), self._params)
+            while rows := cur.fetchmany(size):
+                yield rows
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def projected(self, select: str) -> Iterator[list[tuple[Any, ...]]] | None:
+        """Batches of ``SELECT {select} FROM (this query) AS _t(_c0, _c1, ...)``: the columns
+        renamed by position (names may repeat in ad hoc SQL), the same parameters bound. The
+        renderer has DuckDB format text this way; ``None`` when the rows are not a query on a
+        connection (then the caller formats the rows itself)."""
+        if self._rows is not None or self._rel is None or self._con is None:
+            return None
+        names = ", ".join(f"_c{i}" for i in range(len(self.columns)))
+        sql = f"SELECT {select} FROM ({self._rel.sql_query()}) AS _t({names})"
+        return self._fetch(sql)
+
+    def _fetch(self, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            cur = self._con.execute(sql, self._params)  # type: ignore[union-attr]
+            while rows := cur.fetchmany(BATCH_ROWS):
+                yield rows
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def _arrow_batches(self, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            reader = self._rel.to_arrow_reader(size)  # type: ignore[union-attr]
+            for batch in reader:
+                columns = [c.to_pylist() for c in batch.columns]
+                yield list(zip(*columns, strict=True))
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row (held in memory: for small results and the Python API)."""
+        if self._rows is None:
+            self._rows = [r for batch in self.batches() for r in batch]
+        return self._rows
+
+    def dicts(self) -> list[dict[str, Any]]:
+        cols = self.columns
+        return [dict(zip(cols, r, strict=True)) for r in self.rows()]
+
+    @property
+    def height(self) -> int:
+        return len(self.rows()) if self._rows is not None else self.count()
+
+    def count(self) -> int:
+        """Number of rows, counted by DuckDB (the query runs again, aggregated)."""
+        if self._rows is not None:
+            return len(self._rows)
+        if self._rel is None:
+            return 0
+        try:
+            return int(self._rel.aggregate("count(*)").fetchall()[0][0])
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def head(self, n: int) -> Rows:
+        """The first ``n`` rows, limited inside DuckDB."""
+        if self._rel is None:
+            return self
+        return Rows(self._rel.limit(max(int(n), 0)), self._query, con=self._con,
+                    params=self._params)
 
     def arrow(self) -> pa.Table:
-        return self.to_arrow()
+        import pyarrow as pa
+
+        if self._rel is None:
+            return pa.table({})
+        try:
+            return self._rel.to_arrow_table()
+        except duckdb.Error as err:
+            raise self._fail(err) from err
+
+    def write_parquet(self, path: str | Path, compression: str = "zstd") -> None:
+        """DuckDB writes the rows to a Parquet file as it produces them."""
+        if self._rel is None:
+            raise QueryError("the statement returned no rows to write")
+        try:
+            self._rel.write_parquet(str(path), compression=compression)
+        except duckdb.Error as err:
+            raise self._fail(err) from err
 
 
-def result_of(table: pa.Table) -> Result:
+#: DuckDB type names rendered right-aligned as numbers.
+NUMERIC_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                           "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
+                           "DECIMAL"})
+
+
+def is_numeric(duckdb_type: str) -> bool:
+    """Is a DuckDB type (as SQL text) a number?"""
+    return duckdb_type.split("(")[0].strip().upper() in NUMERIC_TYPES
+
+
+@functools.cache
+def _result_class() -> type:
+    import polars as pl
+
+    class Result(pl.DataFrame):
+        """A polars DataFrame with ``.arrow()`` (as in ``db.sql(q).arrow()``)."""
+
+        def arrow(self) -> pa.Table:
+            return self.to_arrow()
+
+    Result.__module__ = __name__
+    return Result
+
+
+def result_of(table: pa.Table) -> Any:
     """An Arrow table as a :class:`Result` (no copy)."""
+    import polars as pl
+
     frame = pl.from_arrow(table)
-    out = Result.__new__(Result)
+    out = _result_class().__new__(_result_class())
     out._df = frame._df  # type: ignore[union-attr]
     return out
+
+
+def __getattr__(name: str) -> Any:
+    # ``Result`` subclasses polars.DataFrame; defined on first use so that reading Rows (the
+    # command line) never imports polars.
+    if name == "Result":
+        return _result_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ PARTITION_TYPES: dict[str, str] = {
     "dataset": "VARCHAR",
 }
 
-#: The DuckDB type of each stored Arrow type (the typed empty ``_lake_`` views).
+#: The DuckDB type of each stored Arrow type (the typed empty ``_ratgtex.lake_`` views).
 DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.string(): "VARCHAR",
     pa.int8(): "TINYINT",
