@@ -140,7 +140,7 @@ def test_validate_json_is_one_document(tiny_v4, tmp_path):
     res = runner.invoke(app, ["validate", "--format", "json", "--db", str(db)])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["ok"] is True and json.loads(res.stdout)["problems"] == []
-    victim = next((db / "lake").rglob("*.parquet"))
+    victim = next((db / ".store").rglob("*.parquet"))  # a file the views read
     victim.unlink()
     res = runner.invoke(app, ["--db", str(db), "validate", "--format", "json"])
     assert res.exit_code == 1

@@ -214,8 +214,9 @@ def _demo_dir() -> Path:
     return demo_db_dir()
 
 
-def open_db():
-    """The database of ``--db`` opened read-only for queries (rows are streamed, no polars).
+def open_db(frames: bool = False):
+    """The database of ``--db`` opened read-only for queries (rows are streamed, no polars;
+    ``frames=True``: polars frames, for the plots).
 
     When no database was named and the default one does not exist but the demo's does, the
     error says which ``--db`` / ``$RATGTEX_DB`` to use.
@@ -229,7 +230,7 @@ def open_db():
             raise ConfigError(
                 f"no database at {state.db} (the default); the demo database is at {demo}: "
                 f"pass --db {demo} or export {ENV_VAR}={demo}")
-    return Database(state.db, frames=False)
+    return Database(state.db, frames=frames)
 
 
 def emit(data: Any, fmt: str | None, output: Path | None, limit: int | None = None,
@@ -754,6 +755,137 @@ def cmd_genotype_expression(
         else:
             frame = db.genotype_expression(gene, variant, tissue, version=version, limit=limit)
         emit(frame, fmt, output, limit)
+
+
+# -- plots ------------------------------------------------------------------------------------
+# Each command calls the Database's plot method of the same name (plots.py) and saves the
+# Figure in the format -o names.
+
+plot_app = typer.Typer(help="Pictures of the portal's gene page (png, svg or pdf by -o).\n\n"
+                            "Example: ratgtex-db plot expression Lft19 -o lft19.png",
+                       no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(plot_app, name="plot")
+
+PictureOpt = Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png, .svg "
+                                          "or .pdf.", show_default=False)]
+WidthOpt = Annotated[float | None, typer.Option("--width", min=1, help="Inches.",
+                                                show_default=False)]
+HeightOpt = Annotated[float | None, typer.Option("--height", min=1, help="Inches.",
+                                                 show_default=False)]
+DpiOpt = Annotated[int, typer.Option("--dpi", min=10, help="Dots per inch (png).")]
+
+
+def _size(width: float | None, height: float | None, dpi: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"dpi": dpi}
+    if width is not None:
+        out["width"] = width
+    if height is not None:
+        out["height"] = height
+    return out
+
+
+def _save(fig: Any, output: Path) -> None:
+    from ratgtex_db.plots import save
+
+    typer.echo(f"wrote {save(fig, output)}")
+
+
+def _check_picture(output: Path) -> None:
+    """Refuse a bad -o before any query runs."""
+    from ratgtex_db.plots import check_output
+
+    check_output(output)
+
+
+@plot_app.command("expression")
+def plot_expression(
+    gene: Annotated[str, typer.Argument(help="Gene id or symbol.")],
+    output: PictureOpt, tissue: TissueOpt = None,
+    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case).")] = "tpm",
+    version: VersionOpt = None, width: WidthOpt = None, height: HeightOpt = None,
+    dpi: DpiOpt = 100,
+) -> None:
+    """Per-rat expression of a gene in each tissue: violins with the rats as points.
+
+    Example: ratgtex-db plot expression Lft19 -o lft19.png
+    """
+    _check_picture(output)
+    with open_db(frames=True) as db:
+        _save(db.plot.expression(gene, _split(tissue), unit.lower(), version=version,
+                                 **_size(width, height, dpi)), output)
+
+
+@plot_app.command("locus")
+def plot_locus(
+    gene: Annotated[str, typer.Argument(help="Gene id or symbol.")],
+    output: PictureOpt, modality: ModalitiesOpt = None, tissue: TissueOpt = None,
+    version: VersionOpt = None, width: WidthOpt = None, height: HeightOpt = None,
+    dpi: DpiOpt = 100,
+) -> None:
+    """Significant cis pairs of a gene over its locus, per tissue and modality (colour:
+    slope, size: -log10 p), independent QTLs circled, the gene model beneath.
+
+    Example: ratgtex-db plot locus Lft19 --modality expression,splicing -o locus.svg
+    """
+    _check_picture(output)
+    with open_db(frames=True) as db:
+        _save(db.plot.locus(gene, _split(modality), _split(tissue), version=version,
+                            **_size(width, height, dpi)), output)
+
+
+@plot_app.command("heatmap")
+def plot_heatmap(
+    genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols ('-' reads stdin).",
+                                               metavar="GENE...")],
+    output: PictureOpt, tissue: TissueOpt = None,
+    log: Annotated[bool, typer.Option("--log", help="Colour by log10(median TPM + 1).")
+                   ] = False,
+    version: VersionOpt = None, width: WidthOpt = None, height: HeightOpt = None,
+    dpi: DpiOpt = 100,
+) -> None:
+    """Median TPM of genes x tissues, clustered (average linkage) with dendrograms.
+
+    Example: ratgtex-db plot heatmap Lft19 T1sy6 --log -o medians.pdf
+    """
+    _check_picture(output)
+    with open_db(frames=True) as db:
+        _save(db.plot.heatmap(_values(genes), _split(tissue), log, version=version,
+                              **_size(width, height, dpi)), output)
+
+
+@plot_app.command("genotype")
+def plot_genotype(
+    gene: Annotated[str, typer.Option("--gene", help="Gene id or symbol.")],
+    variant: Annotated[str, typer.Option("--variant", help="Variant id chrN:pos.")],
+    tissue: Annotated[str, typer.Option("--tissue", help="Tissue id.")],
+    output: PictureOpt, version: VersionOpt = None, width: WidthOpt = None,
+    height: HeightOpt = None, dpi: DpiOpt = 100,
+) -> None:
+    """Normalized expression and TPM of a gene by genotype (0/1/2 ALT alleles) at a variant,
+    with counts, p-value and threshold.
+
+    Example: ratgtex-db plot genotype --gene Lft19 --variant chr10:1650895 --tissue BLA -o g.png
+    """
+    _check_picture(output)
+    with open_db(frames=True) as db:
+        _save(db.plot.genotype(gene, variant, tissue, version=version,
+                               **_size(width, height, dpi)), output)
+
+
+@plot_app.command("sharing")
+def plot_sharing(
+    output: PictureOpt, modality: ModalityOpt = "expression", tissue: TissueOpt = None,
+    version: VersionOpt = None, width: WidthOpt = None, height: HeightOpt = None,
+    dpi: DpiOpt = 100,
+) -> None:
+    """Tissue x tissue eGene Jaccard index, annotated.
+
+    Example: ratgtex-db plot sharing --modality splicing -o sharing.png
+    """
+    _check_picture(output)
+    with open_db(frames=True) as db:
+        _save(db.plot.sharing(modality, _split(tissue), version=version,
+                              **_size(width, height, dpi)), output)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported when first needed: the CLI renders Rows without th
     import polars as pl
     import pyarrow as pa
 
+    from ratgtex_db.plots import Plots
     from ratgtex_db.result import Result
 
 #: Statement types ``sql`` accepts; anything else (COPY, ATTACH, INSTALL, LOAD, writes) is
@@ -107,6 +108,14 @@ class Database:
 
     def close(self) -> None:
         self._session.close()
+
+    @property
+    def plot(self) -> Plots:
+        """The pictures (``db.plot.expression(gene)``, ``locus``, ``heatmap``, ``genotype``,
+        ``sharing``): matplotlib Figures, as the ``ratgtex-db plot`` commands draw them."""
+        from ratgtex_db.plots import Plots
+
+        return Plots(self)
 
     def __enter__(self) -> Database:
         return self
