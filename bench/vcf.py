@@ -1,0 +1,210 @@
+"""Benchmark: genotype VCF ingest against plain ISA-L decompression of the same file.
+
+    python bench/vcf.py                       # makes bench/cache/vcf-300000x1500.vcf.gz once
+    python bench/vcf.py --records 100000 --samples 1500
+    python bench/vcf.py --vcf path/to/real.vcf.gz
+
+Measured in one run on one file: ISA-L decompression alone (the floor), the real ingest of the
+file into a fresh database in a child process (as ``ratgtex-db ingest`` does; peak RSS of that
+child), and cyvcf2's record loop with its ``gt_types`` array (the previous reader's decode).
+``measure(vcf, work)`` returns the figures; ``main()`` prints them with their ratios.
+
+The generated VCF has the release's shape (release-format 3.12, 6.2): BGZF, FORMAT ``GT`` only,
+unphased ``/`` calls with ~1% ``./.``, biallelic SNPs on chr1-chr20 with ``ID`` = ``chrN:pos``,
+and HS-rat-like linkage: every rat's two haplotypes are mosaics of 8 founder haplotypes, so
+neighbouring records repeat (what makes the real file compress ~6x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("RATGTEX_BENCH_CACHE", HERE / "cache"))
+NAME = "ratgtex_v4_round11_2.rn8.vcf.gz"  # the release's name, so that ingest recognises it
+FOUNDERS = 8
+#: Per record and haplotype, the chance that the founder changes (~200 records per segment).
+SWITCH = 0.005
+MISSING = 0.01
+ERROR = 0.002
+BLOCK = 2_000
+
+
+def make_vcf(path: Path, records: int, samples: int, seed: int = 1) -> Path:
+    """Write a BGZF genotype VCF of ``records`` x ``samples`` (see the module docstring)."""
+    import pysam
+
+    rng = np.random.default_rng(seed)
+    rats = [f"{0x77E67B5 + 7919 * i:010X}" for i in range(samples)]
+    chroms = np.repeat(np.arange(1, 21), np.diff(np.linspace(0, records, 21).astype(int)))
+    gaps = rng.geometric(1 / 300, records)
+    head = ["##fileformat=VCFv4.2", "##source=ratgtex-db bench/vcf.py (synthetic)",
+            *[f"##contig=<ID=chr{c}>" for c in range(1, 21)],
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+            "#" + "\t".join(["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
+                             "FORMAT", *rats])]
+    cells = np.array([b"0/0\t", b"0/1\t", b"1/1\t", b"./.\t"], dtype="S4").view(np.uint32)
+    bases = np.array(list("ACGT"))
+    state = rng.integers(0, FOUNDERS, 2 * samples)
+    tmp = path.with_name(path.name + ".part")
+    with pysam.BGZFile(str(tmp), "wb") as out:
+        out.write(("\n".join(head) + "\n").encode())
+        pos_all = np.zeros(records, dtype=np.int64)
+        for a in range(0, records, BLOCK):
+            b = min(records, a + BLOCK)
+            n = b - a
+            switch = rng.random((n, 2 * samples)) < SWITCH
+            switch[0] = True
+            new = rng.integers(0, FOUNDERS, (n, 2 * samples))
+            new[0] = np.where(rng.random(2 * samples) < SWITCH, new[0], state)
+            last = np.maximum.accumulate(np.where(switch, np.arange(n)[:, None], 0), axis=0)
+            founder = np.take_along_axis(new, last, axis=0)
+            state = founder[-1]
+            p = rng.uniform(0.05, 0.95, n)
+            alleles = rng.random((n, FOUNDERS)) < p[:, None]
+            mono = alleles.all(axis=1) | ~alleles.any(axis=1)
+            alleles[mono, 0] = ~alleles[mono, 0]  # every SNP polymorphic among the founders
+            hap = np.take_along_axis(alleles, founder, axis=1).astype(np.uint8)
+            dose = hap[:, 0::2] + hap[:, 1::2]
+            err = rng.random(dose.shape) < ERROR
+            dose[err] = rng.integers(0, 3, int(err.sum()))
+            dose[rng.random(dose.shape) < MISSING] = 3
+            text = cells[dose].view(np.uint8).reshape(n, 4 * samples)
+            text[:, -1] = ord("\n")  # the last call ends the line
+            for i in range(n):
+                k = a + i
+                pos_all[k] = (pos_all[k - 1] if k and chroms[k] == chroms[k - 1] else 0) + gaps[k]
+            ref = rng.integers(0, 4, n)
+            alt = (ref + rng.integers(1, 4, n)) % 4
+            for i in range(n):
+                c, q = chroms[a + i], pos_all[a + i]
+                out.write(f"chr{c}\t{q}\tchr{c}:{q}\t{bases[ref[i]]}\t{bases[alt[i]]}\t.\t.\t.\tGT\t"
+                          .encode())
+                out.write(text[i].tobytes())
+    tmp.rename(path)
+    return path
+
+
+def decompress_seconds(path: Path) -> float:
+    """ISA-L decompression of the whole file into nothing: the floor of any reader."""
+    from isal import igzip
+
+    t0 = time.perf_counter()
+    with igzip.open(path, "rb") as f:
+        while f.read(4 << 20):
+            pass
+    return time.perf_counter() - t0
+
+
+def cyvcf2_seconds(path: Path) -> tuple[float, int, int]:
+    """The previous reader's decode: cyvcf2's record loop with ``gt_types`` per record."""
+    from cyvcf2 import VCF
+
+    t0 = time.perf_counter()
+    vcf = VCF(str(path), gts012=False, lazy=True, threads=1)
+    n = 0
+    for rec in vcf:
+        rec.gt_types  # noqa: B018 - the decode being timed
+        n += 1
+    samples = len(vcf.samples)
+    vcf.close()
+    return time.perf_counter() - t0, n, samples
+
+
+INGEST_ONE = """
+import json, resource, sys, time
+from pathlib import Path
+from ratgtex_db import catalog
+from ratgtex_db.ingest import ingest
+catalog.ensure(Path(sys.argv[2]))
+t0 = time.perf_counter()
+report = ingest([sys.argv[1]], sys.argv[2], force=True)
+assert not report.failed, [r.message for r in report.failed]
+print(json.dumps({"seconds": time.perf_counter() - t0,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def ingest_seconds(path: Path, db: Path) -> tuple[float, float]:
+    """Ingest of the VCF into a fresh database in a child process: (seconds, peak RSS MiB).
+    Interpreter start-up and imports are excluded, as in bench/run.py."""
+    out = subprocess.run([sys.executable, "-c", INGEST_ONE, str(path), str(db)], check=True,
+                         capture_output=True, text=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return got["seconds"], got["rss_mib"]
+
+
+def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
+    """Decompression, ingest and (optionally) the cyvcf2 loop on ``vcf``, in this order.
+
+    The file must carry the release's VCF name (``ratgtex_v4_round11_2.rn8.vcf.gz``) so that
+    ingest recognises it; ``work`` receives the database (replaced if present).
+    """
+    import shutil
+
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "vcf-db"
+    shutil.rmtree(db, ignore_errors=True)
+    decompress = decompress_seconds(vcf)
+    ingest, rss = ingest_seconds(vcf, db)
+    import duckdb
+
+    con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
+    try:
+        records, = con.execute("SELECT count(*) FROM variants").fetchone()
+        samples, = con.execute("SELECT count(*) FROM genotype_samples").fetchone()
+    finally:
+        con.close()
+    lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
+    gz = vcf.stat().st_size
+    out = {"records": records, "samples": samples, "gz_mb": gz / 1e6,
+           "decompress_s": decompress, "ingest_s": ingest, "x_decompress": ingest / decompress,
+           "records_per_s": records / ingest, "peak_rss_mib": rss, "lake_mb": lake / 1e6,
+           "lake_x_gz": lake / gz}
+    if cyvcf2:
+        cy, n, _ = cyvcf2_seconds(vcf)
+        out.update({"cyvcf2_baseline_s": cy, "cyvcf2_us_per_record": cy / n * 1e6,
+                    "x_faster_than_cyvcf2": cy / ingest})
+    shutil.rmtree(db, ignore_errors=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--vcf", type=Path, help="an existing VCF (named like the release's)")
+    ap.add_argument("--records", type=int, default=300_000)
+    ap.add_argument("--samples", type=int, default=1_500)
+    ap.add_argument("--work", type=Path, default=CACHE / "vcf-work")
+    ap.add_argument("--no-cyvcf2", action="store_true", help="skip the (slow) cyvcf2 loop")
+    args = ap.parse_args()
+    vcf = args.vcf
+    if vcf is None:
+        folder = CACHE / f"vcf-{args.records}x{args.samples}"
+        vcf = folder / NAME
+        if not vcf.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            make_vcf(vcf, args.records, args.samples)
+            print(f"made {vcf} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    r = measure(vcf, args.work, cyvcf2=not args.no_cyvcf2)
+    print(json.dumps(r, indent=2))
+    print(f"VCF {r['records']} records x {r['samples']} samples, {r['gz_mb']:.0f} MB BGZF: "
+          f"ingest {r['ingest_s']:.1f} s = {r['x_decompress']:.2f}x ISA-L decompression "
+          f"({r['decompress_s']:.1f} s; target <= 5x), {r['records_per_s']:.0f} records/s, "
+          f"peak RSS {r['peak_rss_mib']:.0f} MiB")
+    if "cyvcf2_baseline_s" in r:
+        print(f"cyvcf2 loop with gt_types: {r['cyvcf2_baseline_s']:.1f} s "
+              f"({r['cyvcf2_us_per_record']:.0f} us/record); ingest is "
+              f"{r['x_faster_than_cyvcf2']:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
