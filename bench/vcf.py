@@ -160,7 +160,7 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
     try:
         records, = con.execute("SELECT count(*) FROM variants").fetchone()
-        samples, = con.execute("SELECT count(*) FROM genotype_samples").fetchone()
+        samples, = con.execute("SELECT len(dosages) FROM _lake_genotype_rows LIMIT 1").fetchone()
     finally:
         con.close()
     lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))

@@ -19,6 +19,8 @@ calls are read as 16-bit pairs through one lookup table), and :func:`decode_any`
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Codes of the decoded byte (see the module docstring).
 MAX_VALID = 8
@@ -44,10 +46,10 @@ def _pair_table() -> np.ndarray:
     return table
 
 
-_PAIRS = _pair_table()
+_PAIRS_ARROW = pa.array(_pair_table())
 
 
-def decode_fixed(buf: bytearray, records: int, samples: int) -> np.ndarray | None:
+def decode_fixed(buf: np.ndarray | bytearray, records: int, samples: int) -> np.ndarray | None:
     """Decode ``records`` sample parts of exactly ``4 * samples`` bytes each (``a/b`` calls
     separated by tabs, the last ending in ``\\n``); ``buf`` is modified (line ends -> tabs).
 
@@ -62,7 +64,9 @@ def decode_fixed(buf: bytearray, records: int, samples: int) -> np.ndarray | Non
     if not (ends == 10).all():
         return None
     a[:, -1] = 9  # every call now ends with a tab: one table serves the last call too
-    half = np.take(_PAIRS, a.view("<u2"))  # (records, 2 * samples)
+    # Arrow's take reads uint16 indices as they are (numpy's widens them first: 3-4x slower)
+    pairs = pa.array(a.view("<u2").reshape(-1))
+    half = pc.take(_PAIRS_ARROW, pairs).to_numpy().reshape(records, 2 * samples)
     x = np.bitwise_xor(half[:, 1::2], np.uint8(16))
     x += half[:, 0::2]
     a[:, -1] = 10

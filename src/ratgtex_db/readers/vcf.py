@@ -22,11 +22,12 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
+from isal import igzip_threaded
 
 from ratgtex_db.errors import FormatError
 from ratgtex_db.readers import NOTE
 from ratgtex_db.readers.gt import CALLED_MAX, BadCall, decode_any, decode_fixed
-from ratgtex_db.readers.text import STREAM_ERRORS, open_path
+from ratgtex_db.readers.text import STREAM_ERRORS
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
 
@@ -44,15 +45,25 @@ _BARE_CHROM = re.compile(r"[0-9]+|X|Y")
 MAX_POS = 2**31 - 1
 
 
-def _check_container(path: str) -> None:
-    """A BGZF file must end with the empty EOF block; a cut-off file may stop quietly otherwise."""
+def _open(path: str) -> BinaryIO:
+    """The VCF's text: BGZF/gzip inflated by ISA-L on a second thread, or plain text as is
+    (whatever the name says). A BGZF file must end with the empty EOF block: a cut-off file
+    may otherwise end quietly at a block boundary."""
+    if _check_container(path):
+        return igzip_threaded.open(path, "rb", threads=1)  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+
+
+def _check_container(path: str) -> bool:
+    """True for gzip/BGZF, False for plain text; FormatError for anything else or a BGZF
+    file without its end-of-file block."""
     with open(path, "rb") as f:
         head = f.read(18)
         if head[:2] != b"\x1f\x8b":
             if not head.startswith(b"##fileformat=VCF"):
                 raise FormatError(path, "not a VCF (neither gzip/BGZF nor text starting with "
                                   "##fileformat=VCF)", line=1)
-            return
+            return False
         f.seek(0, 2)
         size = f.tell()
         is_bgzf = len(head) >= 16 and head[3] & 4 and head[12:14] == b"BC"
@@ -61,6 +72,7 @@ def _check_container(path: str) -> None:
             if f.read(28) != BGZF_EOF:
                 raise FormatError(path, "truncated BGZF file (no end-of-file block); "
                                   "re-download it")
+    return True
 
 
 def normalize_chrom(raw: str) -> str:
@@ -118,6 +130,7 @@ class _Records:
         self.line = line  # lines consumed so far
         self.n_multi = self.n_no_alt = self.n_bad = 0
         self._chrom_of: dict[bytes, str] = {}
+        self._fixed = np.empty(0, dtype=np.uint8)
         self._new_batch()
 
     def _new_batch(self) -> None:
@@ -140,7 +153,12 @@ class _Records:
         find, match = buf.find, _FIXED.match
         n, width = self.n, 4 * self.n
         view = memoryview(buf)
-        fixed, fixed_rows = bytearray(), []
+        # sample parts of the release's layout, back to back (at most the piece's bytes)
+        if n and len(self._fixed) < stop - start:  # reused: fresh pages cost a fault each
+            self._fixed = np.empty(stop - start, dtype=np.uint8)
+        fixed = self._fixed
+        fixed_view, filled = memoryview(fixed), 0
+        fixed_rows: list[int] = []
         other, other_rows = bytearray(), []
         lines: list[int] = []  # file line of each kept record of this piece
         chroms, pos, ids, refs, alts = self.chroms, self.pos, self.ids, self.refs, self.alts
@@ -182,7 +200,8 @@ class _Records:
                                       "not start with GT")
                 gs = tab + 1
                 if end - gs == width - 1 and fmt == b"GT":
-                    fixed += view[gs:end + 1]
+                    fixed_view[filled:filled + width] = view[gs:end + 1]
+                    filled += width
                     fixed_rows.append(len(lines))
                 else:
                     stop_at = end - 1 if buf[end - 1] == 13 else end
@@ -201,7 +220,7 @@ class _Records:
         if n and lines:
             self.calls.append(self._decode(fixed, fixed_rows, other, other_rows, lines))
 
-    def _decode(self, fixed: bytearray, fixed_rows: list[int], other: bytearray,
+    def _decode(self, fixed: np.ndarray, fixed_rows: list[int], other: bytearray,
                 other_rows: list[int], lines: list[int]) -> np.ndarray:
         n = self.n
         x = decode_fixed(fixed, len(fixed_rows), n) if fixed_rows else None
@@ -227,11 +246,11 @@ class _Records:
         out[other_rows] = y.reshape(-1, n)
         return out.ravel()
 
-    def _merge(self, fixed: bytearray, fixed_rows: list[int], other: bytearray,
+    def _merge(self, fixed: np.ndarray, fixed_rows: list[int], other: bytearray,
                other_rows: list[int]) -> tuple[bytearray, list[int]]:
         """All sample parts in record order, for :func:`decode_any`."""
         width = 4 * self.n
-        parts: dict[int, bytes] = {r: bytes(fixed[i * width:(i + 1) * width])
+        parts: dict[int, bytes] = {r: fixed[i * width:(i + 1) * width].tobytes()
                                    for i, r in enumerate(fixed_rows)}
         cut = 0
         for r in other_rows:
@@ -281,8 +300,7 @@ class _Records:
 def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
               ) -> Iterator[tuple[str, pa.Table]]:
     """Stream records in batches; yield (table, batch) and a final NOTE of skipped records."""
-    _check_container(src.path)
-    stream = open_path(src.path, threads=1)
+    stream = _open(src.path)
     try:
         header_lines, samples = read_header(src.name, stream)
         yield "genotype_samples", pa.table(
