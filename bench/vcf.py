@@ -36,6 +36,8 @@ SWITCH = 0.005
 MISSING = 0.01
 ERROR = 0.002
 BLOCK = 2_000
+#: Records whose batches are written again, alone, to time the Parquet writer.
+WRITE_SAMPLE = 16_384
 
 
 def make_vcf(path: Path, records: int, samples: int, seed: int = 1) -> Path:
@@ -142,6 +144,80 @@ def ingest_seconds(path: Path, db: Path) -> tuple[float, float]:
     return got["seconds"], got["rss_mib"]
 
 
+READ_ONE = """
+import json, sys, time
+from ratgtex_db.readers.vcf import shape_vcf
+from ratgtex_db.registry import KINDS_BY_NAME
+from ratgtex_db.shape import Source
+t0 = time.perf_counter()
+n = 0
+for name, data in shape_vcf(Source(sys.argv[1], sys.argv[1]), KINDS_BY_NAME["vcf"], {}, False):
+    if name == "variants":
+        n += data.num_rows
+print(json.dumps({"seconds": time.perf_counter() - t0, "records": n}))
+"""
+
+
+def reader_seconds(path: Path) -> float:
+    """The reader alone (inflate + parse + decode into Arrow batches, nothing written), in a
+    child process."""
+    out = subprocess.run([sys.executable, "-c", READ_ONE, str(path)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
+    """Parquet writing alone, per record, on the first ``records`` records' batches (held in
+    memory, so bounded): the ``genotype_rows`` table as ingest writes it (LIST<TINYINT>, the
+    writer's options), and the same dosages as one BINARY value per variant (one byte per
+    call), the layout the list's level encoding is measured against."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ratgtex_db.readers.vcf import shape_vcf
+    from ratgtex_db.registry import KINDS_BY_NAME
+    from ratgtex_db.shape import Source
+    from ratgtex_db.tables import TABLES
+    from ratgtex_db.write import parquet_options
+
+    batches = []
+    got = 0
+    for name, data in shape_vcf(Source(str(path), str(path)), KINDS_BY_NAME["vcf"], {}, False):
+        if name == "genotype_rows":
+            batches.append(data)
+            got += data.num_rows
+            if got >= records:
+                break
+    rows = pa.concat_tables(batches)
+    table = TABLES["genotype_rows"]
+    lists = rows.column("dosages").combine_chunks()
+    values = lists.values
+    calls = np.where(values.is_null().to_numpy(zero_copy_only=False), 255,
+                     values.fill_null(0).to_numpy().astype(np.uint8)).astype(np.uint8)
+    width = len(calls) // max(rows.num_rows, 1)
+    blob = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), rows.num_rows,
+                                                [None, pa.py_buffer(calls)]).cast(pa.binary())
+    as_blob = rows.drop_columns(["dosages"]).append_column("dosages", blob)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, data, opts in (
+            ("list", rows, parquet_options(table.schema, rows)),
+            ("blob", as_blob, parquet_options(as_blob.schema, as_blob)),
+        ):
+            best = float("inf")
+            for _ in range(2):
+                t0 = time.perf_counter()
+                pq.write_table(data, Path(tmp) / f"{label}.parquet", store_schema=False,
+                               row_group_size=table.row_group_rows, **opts)
+                best = min(best, time.perf_counter() - t0)
+            out[f"{label}_write_us_per_record"] = best / rows.num_rows * 1e6
+            out[f"{label}_bytes_per_record"] = (Path(tmp) / f"{label}.parquet").stat().st_size \
+                / rows.num_rows
+    return out
+
+
 def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     """Decompression, ingest and (optionally) the cyvcf2 loop on ``vcf``, in this order.
 
@@ -155,6 +231,8 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     shutil.rmtree(db, ignore_errors=True)
     decompress = decompress_seconds(vcf)
     ingest, rss = ingest_seconds(vcf, db)
+    reader = reader_seconds(vcf)
+    writer = writer_us_per_record(vcf)
     import duckdb
 
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
@@ -168,7 +246,10 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     out = {"records": records, "samples": samples, "gz_mb": gz / 1e6,
            "decompress_s": decompress, "ingest_s": ingest, "x_decompress": ingest / decompress,
            "records_per_s": records / ingest, "peak_rss_mib": rss, "lake_mb": lake / 1e6,
-           "lake_x_gz": lake / gz}
+           "lake_x_gz": lake / gz, "reader_s": reader, "reader_x_decompress": reader / decompress,
+           "decompress_us_per_record": decompress / records * 1e6,
+           "reader_us_per_record": reader / records * 1e6,
+           "ingest_us_per_record": ingest / records * 1e6, **writer}
     if cyvcf2:
         cy, n, _ = cyvcf2_seconds(vcf)
         out.update({"cyvcf2_baseline_s": cy, "cyvcf2_us_per_record": cy / n * 1e6,
@@ -200,6 +281,12 @@ def main() -> None:
           f"ingest {r['ingest_s']:.1f} s = {r['x_decompress']:.2f}x ISA-L decompression "
           f"({r['decompress_s']:.1f} s; target <= 5x), {r['records_per_s']:.0f} records/s, "
           f"peak RSS {r['peak_rss_mib']:.0f} MiB")
+    print(f"reader alone (no writing): {r['reader_s']:.1f} s = {r['reader_x_decompress']:.2f}x "
+          f"decompression; per record: decompress {r['decompress_us_per_record']:.1f} us, "
+          f"reader {r['reader_us_per_record']:.1f} us, Parquet write of the dosage list "
+          f"{r['list_write_us_per_record']:.1f} us ({r['list_bytes_per_record']:.0f} B) vs one "
+          f"BINARY per variant {r['blob_write_us_per_record']:.1f} us "
+          f"({r['blob_bytes_per_record']:.0f} B), ingest {r['ingest_us_per_record']:.1f} us")
     if "cyvcf2_baseline_s" in r:
         print(f"cyvcf2 loop with gt_types: {r['cyvcf2_baseline_s']:.1f} s "
               f"({r['cyvcf2_us_per_record']:.0f} us/record); ingest is "
