@@ -40,6 +40,8 @@ FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 #: CHROM POS ID REF ALT QUAL FILTER INFO of a record (the first five captured).
 _FIXED = re.compile(rb"([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)"
                     rb"\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*")
+#: The same followed by FORMAT (captured) and the tab before the first sample column.
+_WITH_FORMAT = re.compile(_FIXED.pattern + rb"\t([^\t\n]*)\t")
 _VARIANT_RE = re.compile(rb"chr[0-9A-Za-z]+:[0-9]+")
 _BARE_CHROM = re.compile(r"[0-9]+|X|Y")
 MAX_POS = 2**31 - 1
@@ -150,7 +152,8 @@ class _Records:
 
     def scan(self, buf: bytes, start: int, stop: int) -> None:
         """Parse the whole lines ``buf[start:stop]`` (``stop`` just after a ``\\n``)."""
-        find, match = buf.find, _FIXED.match
+        find = buf.find
+        match = (_WITH_FORMAT if self.n else _FIXED).match
         n, width = self.n, 4 * self.n
         view = memoryview(buf)
         # sample parts of the release's layout, back to back (at most the piece's bytes)
@@ -171,8 +174,10 @@ class _Records:
                 continue  # a blank line
             m = match(buf, line_start, end)
             if m is None:
-                raise self._error(self.line, "fewer than 8 tab-separated columns")
-            chrom, p, vid, ref, alt = m.groups()
+                raise self._error(self.line, f"fewer than {9 + (n > 0)} tab-separated columns "
+                                  "(CHROM POS ID REF ALT QUAL FILTER INFO"
+                                  f"{' FORMAT and samples' if n else ''})")
+            chrom, p, vid, ref, alt = m.group(1, 2, 3, 4, 5)
             if b"," in alt:
                 self.n_multi += 1
                 continue
@@ -190,15 +195,11 @@ class _Records:
             if not 0 < ipos <= MAX_POS:
                 raise self._error(self.line, f"POS {ipos} is out of range")
             if n:
-                q = m.end()
-                tab = find(b"\t", q + 1, end)
-                if buf[q] != 9 or tab < 0:
-                    raise self._error(self.line, f"no sample columns (the header names {n})")
-                fmt = buf[q + 1:tab]
+                fmt = m.group(6)
                 if fmt != b"GT" and not fmt.startswith(b"GT:"):
                     raise self._error(self.line, f"FORMAT {fmt.decode(errors='replace')!r} does "
                                       "not start with GT")
-                gs = tab + 1
+                gs = m.end()
                 if end - gs == width - 1 and fmt == b"GT":
                     fixed_view[filled:filled + width] = view[gs:end + 1]
                     filled += width
