@@ -200,13 +200,17 @@ class _Records:
                     raise self._error(self.line, f"FORMAT {fmt.decode(errors='replace')!r} does "
                                       "not start with GT")
                 gs = m.end()
-                if end - gs == width - 1 and fmt == b"GT":
-                    fixed_view[filled:filled + width] = view[gs:end + 1]
+                cr = buf[end - 1] == 13  # a CR LF line end
+                if end - cr - gs == width - 1 and fmt == b"GT":
+                    if cr:
+                        fixed_view[filled:filled + width - 1] = view[gs:end - 1]
+                        fixed[filled + width - 1] = 10
+                    else:
+                        fixed_view[filled:filled + width] = view[gs:end + 1]
                     filled += width
                     fixed_rows.append(len(lines))
                 else:
-                    stop_at = end - 1 if buf[end - 1] == 13 else end
-                    other += view[gs:stop_at]
+                    other += view[gs:end - cr]
                     other += b"\n"
                     other_rows.append(len(lines))
             lines.append(self.line)
