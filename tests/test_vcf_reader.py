@@ -224,3 +224,20 @@ def test_the_two_decoders_agree():
         broken = bytearray(raw)
         broken[4:7] = bad  # the second call of the first record
         assert decode_fixed(np.frombuffer(bytes(broken), np.uint8).copy(), 50, 40) is None, bad
+
+
+def test_bench_vcf_measures_a_tiny_file(tmp_path):
+    """bench/vcf.py generates a VCF, ingests it and reports every figure (no timing checks)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_vcf", Path(__file__).resolve().parents[1] / "bench" / "vcf.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    vcf = bench.make_vcf(tmp_path / VCF_NAME, records=300, samples=40)
+    r = bench.measure(vcf, tmp_path / "work")
+    assert (r["records"], r["samples"]) == (300, 40)
+    assert {"gz_mb", "decompress_s", "ingest_s", "x_decompress", "records_per_s",
+            "peak_rss_mib", "cyvcf2_baseline_s", "reader_s", "list_write_us_per_record",
+            "blob_write_us_per_record"} <= set(r)
+    assert read(vcf)[1] == cyvcf2_read(vcf)[1]  # the bench file reads as cyvcf2 reads it
