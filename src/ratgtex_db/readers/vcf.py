@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from isal import igzip_threaded
 
 from ratgtex_db.errors import FormatError
@@ -43,6 +45,18 @@ _FIXED = re.compile(rb"([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*
 #: The same followed by FORMAT (captured) and the tab before the first sample column.
 _WITH_FORMAT = re.compile(_FIXED.pattern + rb"\t([^\t\n]*)\t")
 _VARIANT_RE = re.compile(rb"chr[0-9A-Za-z]+:[0-9]+")
+_VARIANT_PATTERN = "^" + _VARIANT_RE.pattern.decode() + "$"
+#: The fixed columns of a block's records, parsed by Arrow in one go (see _Records.scan_fast).
+_PREFIX_READ = pacsv.ReadOptions(column_names=FIXED_COLUMNS, block_size=1 << 20,
+                                 use_threads=False)
+_PREFIX_PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
+                                   escape_char=False, newlines_in_values=False,
+                                   ignore_empty_lines=False)
+_PREFIX_CONVERT = pacsv.ConvertOptions(
+    column_types={"CHROM": pa.string(), "POS": pa.int64(), "ID": pa.string(),
+                  "REF": pa.string(), "ALT": pa.string()},
+    include_columns=["CHROM", "POS", "ID", "REF", "ALT"], null_values=[],
+    strings_can_be_null=False)
 _BARE_CHROM = re.compile(r"[0-9]+|X|Y")
 MAX_POS = 2**31 - 1
 
@@ -136,15 +150,18 @@ class _Records:
         self._new_batch()
 
     def _new_batch(self) -> None:
-        self.chroms: list[str] = []
-        self.pos: list[int] = []
-        self.ids: list[bytes] = []
-        self.refs: list[bytes] = []
-        self.alts: list[bytes] = []
-        self.calls: list[np.ndarray] = []  # decoded calls of the records above, chunk by chunk
+        self.pieces: list[pa.Table] = []  # variant_id, chrom, pos, ref, alt per parsed piece
+        self.calls: list[np.ndarray] = []  # decoded calls of the same records, piece by piece
+        self.rows = 0
 
     def __len__(self) -> int:
-        return len(self.pos)
+        return self.rows
+
+    def _add(self, piece: pa.Table, calls: np.ndarray | None) -> None:
+        self.pieces.append(piece)
+        if calls is not None:
+            self.calls.append(calls)
+        self.rows += piece.num_rows
 
     def _error(self, line: int, message: str) -> FormatError:
         return FormatError(self.name, f"malformed VCF record: {message}; fix or re-download the "
@@ -164,7 +181,11 @@ class _Records:
         fixed_rows: list[int] = []
         other, other_rows = bytearray(), []
         lines: list[int] = []  # file line of each kept record of this piece
-        chroms, pos, ids, refs, alts = self.chroms, self.pos, self.ids, self.refs, self.alts
+        chroms: list[str] = []
+        pos: list[int] = []
+        ids: list[bytes] = []
+        refs: list[bytes] = []
+        alts: list[bytes] = []
         at = start
         while at < stop:
             end = find(b"\n", at, stop)
@@ -222,8 +243,94 @@ class _Records:
             ids.append(vid if _VARIANT_RE.fullmatch(vid) else f"{c}:{ipos}".encode())
             refs.append(ref)
             alts.append(alt)
-        if n and lines:
-            self.calls.append(self._decode(fixed, fixed_rows, other, other_rows, lines))
+        calls = self._decode(fixed, fixed_rows, other, other_rows, lines) if n and lines \
+            else None
+        self._add(pa.table({"variant_id": pa.array(ids, pa.string()),
+                            "chrom": pa.array(chroms, pa.string()),
+                            "pos": pa.array(pos, pa.int64()),
+                            "ref": pa.array(refs, pa.string()),
+                            "alt": pa.array(alts, pa.string())}), calls)
+
+    def scan_fast(self, buf: bytes, start: int, stop: int) -> bool:
+        """:meth:`scan` for a block of records in the release's layout only (FORMAT ``GT``,
+        ``4 * samples`` bytes of calls): the fixed columns of all records are parsed by Arrow
+        at once, so Python only finds the line ends. Returns False, having changed nothing,
+        when any record is not of that layout or not valid; :meth:`scan` then reads the block
+        (and names the line of what is wrong)."""
+        n, width = self.n, 4 * self.n
+        if n == 0:
+            return False
+        find = buf.find
+        view = memoryview(buf)
+        if len(self._fixed) < stop - start:
+            self._fixed = np.empty(stop - start, dtype=np.uint8)
+        fixed = self._fixed
+        fixed_view, filled = memoryview(fixed), 0
+        prefixes: list[memoryview] = []
+        at = start
+        while at < stop:
+            end = find(b"\n", at, stop)
+            cr = buf[end - 1] == 13
+            gs = end - cr - width + 1  # where the calls start if the record has the layout
+            if gs - 4 <= at or buf[gs - 4:gs] != b"\tGT\t":
+                return False
+            prefixes.append(view[at:gs - 4])
+            if cr:
+                fixed_view[filled:filled + width - 1] = view[gs:end - 1]
+                fixed[filled + width - 1] = 10
+            else:
+                fixed_view[filled:filled + width] = view[gs:end + 1]
+            filled += width
+            at = end + 1
+        m = len(prefixes)
+        prefixes.append(b"")
+        try:
+            cols = pacsv.read_csv(pa.py_buffer(b"\n".join(prefixes)), read_options=_PREFIX_READ,
+                                  parse_options=_PREFIX_PARSE, convert_options=_PREFIX_CONVERT)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False  # a wrong column count, a POS that is not a number, ...
+        if cols.num_rows != m:
+            return False
+        alt, ref = cols.column("ALT"), cols.column("REF")
+        multi = pc.match_substring(alt, ",")
+        no_alt = pc.and_(pc.invert(multi), pc.equal(alt, "."))
+        empty = pc.or_(pc.equal(pc.binary_length(ref), 0), pc.equal(pc.binary_length(alt), 0))
+        bad = pc.and_(pc.invert(pc.or_(multi, no_alt)), empty)
+        keep = pc.invert(pc.or_(pc.or_(multi, no_alt), bad))
+        n_keep = pc.sum(keep).as_py() or 0
+        if n_keep < m:
+            cols = cols.filter(keep)
+        position = cols.column("POS")
+        if n_keep and (pc.min(position).as_py() < 1 or pc.max(position).as_py() > MAX_POS):
+            return False
+        if n_keep < m:  # skipped records' calls (0/2 of a multi-allelic one) stay unread
+            fixed = fixed[:m * width].reshape(m, width)[keep.to_numpy(zero_copy_only=False)]
+        x = decode_fixed(fixed, n_keep, n)
+        if x is None:
+            return False
+        self.n_multi += pc.sum(multi).as_py() or 0
+        self.n_no_alt += pc.sum(no_alt).as_py() or 0
+        self.n_bad += pc.sum(bad).as_py() or 0
+        self.line += m
+        chrom = self._normalize(cols.column("CHROM").combine_chunks())
+        vid = cols.column("ID").combine_chunks()
+        derived = pc.binary_join_element_wise(chrom, pc.cast(position, pa.string()), ":")
+        ids = pc.if_else(pc.match_substring_regex(vid, _VARIANT_PATTERN), vid, derived)
+        self._add(pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
+                            "ref": cols.column("REF"), "alt": cols.column("ALT")}),
+                  x if n_keep else None)
+        return True
+
+    def _normalize(self, chrom: pa.Array) -> pa.Array:
+        """:func:`normalize_chrom` once per distinct CHROM of a block."""
+        coded = chrom.dictionary_encode()
+        names = []
+        for raw in coded.dictionary.to_pylist():
+            key = raw.encode()
+            if key not in self._chrom_of:
+                self._chrom_of[key] = normalize_chrom(raw)
+            names.append(self._chrom_of[key])
+        return pc.take(pa.array(names, pa.string()), coded.indices)
 
     def _decode(self, fixed: np.ndarray, fixed_rows: list[int], other: bytearray,
                 other_rows: list[int], lines: list[int]) -> np.ndarray:
@@ -267,16 +374,16 @@ class _Records:
 
     def batch(self) -> Iterator[tuple[str, pa.Table]]:
         """The records parsed so far as ``variants`` and ``genotype_rows``; starts a new batch."""
-        k = len(self.pos)
+        k = self.rows
         if k == 0:
             return
+        cols = pa.concat_tables(self.pieces).combine_chunks()
         base = {
-            "variant_id": pa.array(self.ids, pa.string()),
-            "chrom": pa.array(self.chroms, pa.string()),
-            "pos": pa.array(np.array(self.pos, dtype=np.int32)),
+            "variant_id": cols.column("variant_id"),
+            "chrom": cols.column("chrom"),
+            "pos": pc.cast(cols.column("pos"), pa.int32()),
         }
-        variants = pa.table({**base, "ref": pa.array(self.refs, pa.string()),
-                             "alt": pa.array(self.alts, pa.string())},
+        variants = pa.table({**base, "ref": cols.column("ref"), "alt": cols.column("alt")},
                             schema=TABLES["variants"].schema)
         n = self.n
         x = np.concatenate(self.calls) if self.calls else np.empty(0, dtype=np.uint8)
@@ -333,7 +440,8 @@ def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
                 records.scan(head, 0, len(head))
             else:
                 first = 0
-            records.scan(block, first, last)
+            if not records.scan_fast(block, first, last):
+                records.scan(block, first, last)
             tail = block[last:]
             if len(records) >= BATCH:
                 yield from records.batch()
