@@ -51,7 +51,8 @@ _PAIRS_ARROW = pa.array(_pair_table())
 
 def decode_fixed(buf: np.ndarray | bytearray, records: int, samples: int) -> np.ndarray | None:
     """Decode ``records`` sample parts of exactly ``4 * samples`` bytes each (``a/b`` calls
-    separated by tabs, the last ending in ``\\n``); ``buf`` is modified (line ends -> tabs).
+    separated by tabs, the last ending in ``\\n``); ``buf``'s line ends are turned into tabs
+    while decoding and restored after.
 
     Returns the decoded bytes (``records * samples``), or None if any call is not of that
     shape (the caller then uses :func:`decode_any`, which says where and what).

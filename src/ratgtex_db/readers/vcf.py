@@ -5,10 +5,13 @@ dosages of one variant for every sample, as one LIST<TINYINT> row: ~1 byte per c
 a long row per call) and ``genotype_samples`` (sample index -> rat id). The ``genotypes`` view
 unnests them into the contract's long table.
 
-The file is read in blocks of whole lines (inflated on a second thread); a short Python step per
-record takes the fixed columns and copies the record's sample part into a buffer, which
-:mod:`ratgtex_db.readers.gt` decodes for hundreds of records at once. cyvcf2 (htslib) took
-~120-180 us per record of 1.5k samples; this takes a few. Multi-allelic records and records
+The file is read in blocks of ~8 MB of whole lines (inflated by ISA-L on a second thread). For a
+block in the release's layout (FORMAT ``GT``, three-character calls) Python only finds each
+record's end and copies its calls into a buffer; Arrow's CSV parser reads the fixed columns of
+the whole block and :mod:`ratgtex_db.readers.gt` decodes the calls of all its records at once.
+Any other block (extra FORMAT fields, haploid calls, anything doubtful) is read record by record
+with a regex, which also names the line of an error. cyvcf2 (htslib) took 120-320 us per record
+of 1.5k samples, iterating alone ~60 us; this takes ~10-20 us. Multi-allelic records and records
 without an ALT allele are counted and skipped, as are records with an empty REF or ALT; a
 malformed record (bad POS, wrong number of sample columns, a call that is not ``0``/``1``/``.``
 alleles) is a FormatError naming the file line (release-format 3.12, 5.2).
