@@ -100,15 +100,21 @@ def make_vcf(path: Path, records: int, samples: int, seed: int = 1) -> Path:
     return path
 
 
-def decompress_seconds(path: Path) -> float:
-    """ISA-L decompression of the whole file into nothing: the floor of any reader."""
+def decompress_times(path: Path) -> tuple[float, float]:
+    """ISA-L decompression of the whole file into nothing, the floor of any reader:
+    (wall seconds, CPU seconds)."""
     from isal import igzip
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with igzip.open(path, "rb") as f:
         while f.read(4 << 20):
             pass
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def decompress_seconds(path: Path) -> float:
+    """Wall seconds of :func:`decompress_times`."""
+    return decompress_times(path)[0]
 
 
 def cyvcf2_seconds(path: Path) -> tuple[float, int, int]:
@@ -132,20 +138,26 @@ from pathlib import Path
 from ratgtex_db import catalog
 from ratgtex_db.ingest import ingest
 catalog.ensure(Path(sys.argv[2]))
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 report = ingest([sys.argv[1]], sys.argv[2], force=True)
 assert not report.failed, [r.message for r in report.failed]
-print(json.dumps({"seconds": time.perf_counter() - t0,
+print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def ingest_seconds(path: Path, db: Path) -> tuple[float, float]:
-    """Ingest of the VCF into a fresh database in a child process: (seconds, peak RSS MiB).
-    Interpreter start-up and imports are excluded, as in bench/run.py."""
+def ingest_times(path: Path, db: Path) -> dict:
+    """Ingest of the VCF into a fresh database in a child process: wall ``seconds``, ``cpu``
+    seconds (all threads) and peak ``rss_mib``. Interpreter start-up and imports are excluded,
+    as in bench/run.py."""
     out = subprocess.run([sys.executable, "-c", INGEST_ONE, str(path), str(db)], check=True,
                          capture_output=True, text=True)
-    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ingest_seconds(path: Path, db: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of :func:`ingest_times`."""
+    got = ingest_times(path, db)
     return got["seconds"], got["rss_mib"]
 
 
@@ -154,21 +166,22 @@ import json, sys, time
 from ratgtex_db.readers.vcf import shape_vcf
 from ratgtex_db.registry import KINDS_BY_NAME
 from ratgtex_db.shape import Source
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 n = 0
 for name, data in shape_vcf(Source(sys.argv[1], sys.argv[1]), KINDS_BY_NAME["vcf"], {}, False):
     if name == "variants":
         n += data.num_rows
-print(json.dumps({"seconds": time.perf_counter() - t0, "records": n}))
+print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "records": n}))
 """
 
 
-def reader_seconds(path: Path) -> float:
+def reader_times(path: Path) -> dict:
     """The reader alone (inflate + parse + decode into Arrow batches, nothing written), in a
-    child process."""
+    child process: wall ``seconds`` and ``cpu`` seconds."""
     out = subprocess.run([sys.executable, "-c", READ_ONE, str(path)], check=True,
                          capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
@@ -247,9 +260,11 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "vcf-db"
     shutil.rmtree(db, ignore_errors=True)
-    decompress = decompress_seconds(vcf)
-    ingest, rss = ingest_seconds(vcf, db)
-    reader = reader_seconds(vcf)
+    decompress, decompress_cpu = decompress_times(vcf)
+    ingested = ingest_times(vcf, db)
+    ingest, rss = ingested["seconds"], ingested["rss_mib"]
+    read = reader_times(vcf)
+    reader = read["seconds"]
     writer = writer_us_per_record(vcf)
     import duckdb
 
@@ -267,7 +282,11 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
            "lake_x_gz": lake / gz, "reader_s": reader, "reader_x_decompress": reader / decompress,
            "decompress_us_per_record": decompress / records * 1e6,
            "reader_us_per_record": reader / records * 1e6,
-           "ingest_us_per_record": ingest / records * 1e6, **writer}
+           "ingest_us_per_record": ingest / records * 1e6,
+           # CPU seconds (all threads): what a busy shared machine distorts least
+           "decompress_cpu_s": decompress_cpu, "ingest_cpu_s": ingested["cpu"],
+           "reader_cpu_s": read["cpu"], "ingest_cpu_x_decompress": ingested["cpu"] / decompress_cpu,
+           "reader_cpu_x_decompress": read["cpu"] / decompress_cpu, **writer}
     if cyvcf2:
         cy, n, _ = cyvcf2_seconds(vcf)
         out.update({"cyvcf2_baseline_s": cy, "cyvcf2_us_per_record": cy / n * 1e6,
@@ -307,6 +326,9 @@ def main() -> None:
           f"({r['blob_bytes_per_record']:.0f} B) vs polars' writer on the list "
           f"{r['polars_list_write_us_per_record']:.1f} us "
           f"({r['polars_list_bytes_per_record']:.0f} B); ingest {r['ingest_us_per_record']:.1f} us")
+    print(f"CPU seconds (all threads): decompress {r['decompress_cpu_s']:.1f}, reader "
+          f"{r['reader_cpu_s']:.1f} ({r['reader_cpu_x_decompress']:.2f}x), ingest "
+          f"{r['ingest_cpu_s']:.1f} ({r['ingest_cpu_x_decompress']:.2f}x)")
     if "cyvcf2_baseline_s" in r:
         print(f"cyvcf2 loop with gt_types: {r['cyvcf2_baseline_s']:.1f} s "
               f"({r['cyvcf2_us_per_record']:.0f} us/record); ingest is "
