@@ -162,6 +162,15 @@ def test_a_record_with_too_few_sample_columns_is_an_error(container):
         read(container("missing_column.vcf"))
 
 
+def test_text_that_is_not_utf8_is_an_error(tmp_path):
+    """A REF that is not UTF-8 is a FormatError naming the file, not a traceback."""
+    bad = tmp_path / "latin1.vcf"
+    bad.write_bytes((DATA / "phased_unphased.vcf").read_bytes().replace(b"\tC\tT\t",
+                                                                          b"\t\xe9\tT\t"))
+    with pytest.raises(FormatError, match=r"latin1.vcf:\d+: malformed VCF record: .*UTF-8"):
+        read(bad)
+
+
 def test_crlf_line_ends_read_the_same(tmp_path):
     """A VCF written with CR LF line ends gives the same tables as with LF."""
     crlf = tmp_path / "crlf.vcf"

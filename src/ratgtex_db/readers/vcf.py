@@ -248,11 +248,17 @@ class _Records:
             alts.append(alt)
         calls = self._decode(fixed, fixed_rows, other, other_rows, lines) if n and lines \
             else None
-        self._add(pa.table({"variant_id": pa.array(ids, pa.string()),
-                            "chrom": pa.array(chroms, pa.string()),
-                            "pos": pa.array(pos, pa.int64()),
-                            "ref": pa.array(refs, pa.string()),
-                            "alt": pa.array(alts, pa.string())}), calls)
+        try:
+            piece = pa.table({"variant_id": pa.array(ids, pa.string()),
+                              "chrom": pa.array(chroms, pa.string()),
+                              "pos": pa.array(pos, pa.int64()),
+                              "ref": pa.array(refs, pa.string()),
+                              "alt": pa.array(alts, pa.string())})
+        except pa.ArrowInvalid as err:  # bytes that are not UTF-8 text
+            first = lines[0] if lines else self.line
+            raise self._error(first, f"an ID, REF or ALT value in lines {first}-{self.line} is "
+                              f"not UTF-8 text ({err})") from None
+        self._add(piece, calls)
 
     def scan_fast(self, buf: bytes, start: int, stop: int) -> bool:
         """:meth:`scan` for a block of records in the release's layout only (FORMAT ``GT``,
