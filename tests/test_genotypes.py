@@ -162,3 +162,19 @@ def test_not_a_vcf_is_a_format_error(tmp_path):
     p.write_text("hello\n")
     with pytest.raises(FormatError, match="not a VCF"):
         _check_container(str(p))
+
+
+def test_ingested_dosages_match_cyvcf2(gdb, tiny_v4):
+    """Every stored dosage list equals cyvcf2's gt_types of the same record, in sample order."""
+    from cyvcf2 import VCF
+
+    path = next((tiny_v4 / "geno").glob("*.vcf.gz"))
+    vcf = VCF(str(path), gts012=False)
+    want = {rec.ID: [[0, 1, None, 2][t] for t in rec.gt_types] for rec in vcf}
+    samples = list(vcf.samples)
+    with ratgtex_db.open(gdb) as db:
+        got = dict(db.sql("SELECT variant_id, dosages FROM _lake_genotype_rows").rows())
+        order = [r for (r,) in db.sql("SELECT rat_id FROM _lake_genotype_samples "
+                                      "ORDER BY sample_index").rows()]
+    assert order == samples
+    assert got == want

@@ -1,41 +1,88 @@
-"""The genotype VCF as typed Arrow batches, streamed with cyvcf2 (htslib).
+"""The genotype VCF as typed Arrow batches: ISA-L inflate, then numpy over the record text.
 
 Yields three tables: ``variants`` (one row per biallelic SNP), ``genotype_rows`` (the ALT
 dosages of one variant for every sample, as one LIST<TINYINT> row: ~1 byte per call instead of
 a long row per call) and ``genotype_samples`` (sample index -> rat id). The ``genotypes`` view
-unnests them into the contract's long table. Multi-allelic and malformed records are counted and
-reported, not fatal (release-format 3.12: GT only, ``./.`` missing, ``|`` or ``/``).
+unnests them into the contract's long table.
+
+The file is read in blocks of ~8 MB of whole lines (inflated by ISA-L on a second thread). For a
+block in the release's layout (FORMAT ``GT``, three-character calls) Python only finds each
+record's end and copies its calls into a buffer; Arrow's CSV parser reads the fixed columns of
+the whole block and :mod:`ratgtex_db.readers.gt` decodes the calls of all its records at once.
+Any other block (extra FORMAT fields, haploid calls, anything doubtful) is read record by record
+with a regex, which also names the line of an error. cyvcf2 (htslib) took 120-320 us per record
+of 1.5k samples, iterating alone ~60 us; this takes ~10-20 us. Multi-allelic records and records
+without an ALT allele are counted and skipped, as are records with an empty REF or ALT; a
+malformed record (bad POS, wrong number of sample columns, a call that is not ``0``/``1``/``.``
+alleles) is a FormatError naming the file line (release-format 3.12, 5.2).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from isal import igzip_threaded
 
 from ratgtex_db.errors import FormatError
 from ratgtex_db.readers import NOTE
+from ratgtex_db.readers.gt import CALLED_MAX, BadCall, decode_any, decode_fixed
+from ratgtex_db.readers.text import STREAM_ERRORS
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
 
-BATCH = 10_000
-#: cyvcf2 ``gt_types``: 0 HOM_REF, 1 HET, 2 UNKNOWN, 3 HOM_ALT -> ALT dosage (-1 = missing).
-GT_DOSAGE = np.array([0, 1, -1, 2], dtype=np.int8)
+#: Records per yielded batch: two row groups of ``genotype_rows``.
+BATCH = 8192
+#: Inflated bytes read at a time (~1.4k records of 1.5k samples).
+CHUNK_BYTES = 8 << 20
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-_VARIANT_RE = re.compile(r"^chr[0-9A-Za-z]+:[0-9]+$")
+FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+#: CHROM POS ID REF ALT QUAL FILTER INFO of a record (the first five captured).
+_FIXED = re.compile(rb"([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)"
+                    rb"\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*")
+#: The same followed by FORMAT (captured) and the tab before the first sample column.
+_WITH_FORMAT = re.compile(_FIXED.pattern + rb"\t([^\t\n]*)\t")
+_VARIANT_RE = re.compile(rb"chr[0-9A-Za-z]+:[0-9]+")
+_VARIANT_PATTERN = "^" + _VARIANT_RE.pattern.decode() + "$"
+#: The fixed columns of a block's records, parsed by Arrow in one go (see _Records.scan_fast).
+_PREFIX_READ = pacsv.ReadOptions(column_names=FIXED_COLUMNS, block_size=1 << 20,
+                                 use_threads=False)
+_PREFIX_PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
+                                   escape_char=False, newlines_in_values=False,
+                                   ignore_empty_lines=False)
+_PREFIX_CONVERT = pacsv.ConvertOptions(
+    column_types={"CHROM": pa.string(), "POS": pa.int64(), "ID": pa.string(),
+                  "REF": pa.string(), "ALT": pa.string()},
+    include_columns=["CHROM", "POS", "ID", "REF", "ALT"], null_values=[],
+    strings_can_be_null=False)
+_BARE_CHROM = re.compile(r"[0-9]+|X|Y")
+MAX_POS = 2**31 - 1
 
 
-def _check_container(path: str) -> None:
-    """A BGZF file must end with the empty EOF block; htslib may stop quietly otherwise."""
+def _open(path: str) -> BinaryIO:
+    """The VCF's text: BGZF/gzip inflated by ISA-L on a second thread, or plain text as is
+    (whatever the name says). A BGZF file must end with the empty EOF block: a cut-off file
+    may otherwise end quietly at a block boundary."""
+    if _check_container(path):
+        return igzip_threaded.open(path, "rb", threads=1)  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+
+
+def _check_container(path: str) -> bool:
+    """True for gzip/BGZF, False for plain text; FormatError for anything else or a BGZF
+    file without its end-of-file block."""
     with open(path, "rb") as f:
         head = f.read(18)
         if head[:2] != b"\x1f\x8b":
             if not head.startswith(b"##fileformat=VCF"):
                 raise FormatError(path, "not a VCF (neither gzip/BGZF nor text starting with "
                                   "##fileformat=VCF)", line=1)
-            return
+            return False
         f.seek(0, 2)
         size = f.tell()
         is_bgzf = len(head) >= 16 and head[3] & 4 and head[12:14] == b"BC"
@@ -44,101 +91,375 @@ def _check_container(path: str) -> None:
             if f.read(28) != BGZF_EOF:
                 raise FormatError(path, "truncated BGZF file (no end-of-file block); "
                                   "re-download it")
+    return True
 
 
-def _header_lines(path: str) -> int:
-    """Lines of the '#' header as written in the file (for line numbers in errors)."""
-    from ratgtex_db.readers.text import open_path
-
-    n = 0
-    with open_path(path, threads=0) as f:
-        for line in f:
-            if not line.startswith(b"#"):
-                break
-            n += 1
-    return n
+def normalize_chrom(raw: str) -> str:
+    """VCF CHROM -> lake ``chrom``: ``1`` -> ``chr1``, ``X`` -> ``chrX``, ``MT``/``M`` (and
+    ``chrMT``) -> ``chrM``; ``chr``-prefixed names and scaffolds (``NW_...``) are kept as they
+    are (v1/v2 VCFs write bare numbers, release-format 2.3 and 7.13)."""
+    if raw.upper() in ("MT", "M", "CHRMT"):
+        return "chrM"
+    if _BARE_CHROM.fullmatch(raw):
+        return "chr" + raw
+    return raw
 
 
-def _chrom(c: str) -> str:
-    return c if c.startswith("chr") else f"chr{c}"
+def read_header(name: str, stream: BinaryIO) -> tuple[int, list[str]]:
+    """Read the meta lines and the ``#CHROM`` line: (header line count, sample names)."""
+    lines = 0
+    while True:
+        try:
+            raw = stream.readline()
+        except STREAM_ERRORS as err:
+            raise FormatError(name, f"cannot read the VCF header: the compressed stream is "
+                              f"broken or truncated ({err}); re-download the file",
+                              line=lines + 1) from err
+        lines += 1
+        if lines == 1 and not raw.startswith(b"##fileformat=VCF"):
+            raise FormatError(name, "not a VCF: the first line must be ##fileformat=VCFv4.x",
+                              line=1)
+        if not raw or not raw.startswith(b"#"):
+            raise FormatError(name, "no #CHROM header line before the records; the file is "
+                              "not a complete VCF", line=lines)
+        if raw.startswith(b"#CHROM"):
+            break
+    cols = raw.rstrip(b"\r\n").decode("utf-8", errors="replace").split("\t")
+    cols[0] = cols[0][1:]
+    if cols[:8] != FIXED_COLUMNS or (len(cols) > 8 and cols[8] != "FORMAT"):
+        raise FormatError(name, "bad #CHROM header line", line=lines,
+                          expected="\t".join(["#" + FIXED_COLUMNS[0], *FIXED_COLUMNS[1:],
+                                              "FORMAT", "<samples>"]),
+                          found="\t".join(cols[:10]))
+    samples = cols[9:]
+    if len(set(samples)) != len(samples):
+        dup = next(s for s in samples if samples.count(s) > 1)
+        raise FormatError(name, f"sample {dup!r} appears twice in the #CHROM header line",
+                          line=lines)
+    return lines, samples
+
+
+class _Records:
+    """Parse record lines into the columns of the next batch and the decoded calls."""
+
+    def __init__(self, name: str, samples: list[str], line: int) -> None:
+        self.name = name
+        self.samples = samples
+        self.n = len(samples)
+        self.line = line  # lines consumed so far
+        self.n_multi = self.n_no_alt = self.n_bad = 0
+        self._chrom_of: dict[bytes, str] = {}
+        self._fixed = np.empty(0, dtype=np.uint8)
+        self._new_batch()
+
+    def _new_batch(self) -> None:
+        self.pieces: list[pa.Table] = []  # variant_id, chrom, pos, ref, alt per parsed piece
+        self.calls: list[np.ndarray] = []  # decoded calls of the same records, piece by piece
+        self.rows = 0
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def _add(self, piece: pa.Table, calls: np.ndarray | None) -> None:
+        self.pieces.append(piece)
+        if calls is not None:
+            self.calls.append(calls)
+        self.rows += piece.num_rows
+
+    def _error(self, line: int, message: str) -> FormatError:
+        return FormatError(self.name, f"malformed VCF record: {message}; fix or re-download the "
+                           "file", line=line)
+
+    def scan(self, buf: bytes, start: int, stop: int) -> None:
+        """Parse the whole lines ``buf[start:stop]`` (``stop`` just after a ``\\n``)."""
+        find = buf.find
+        match = (_WITH_FORMAT if self.n else _FIXED).match
+        n, width = self.n, 4 * self.n
+        view = memoryview(buf)
+        # sample parts of the release's layout, back to back (at most the piece's bytes)
+        if n and len(self._fixed) < stop - start:  # reused: fresh pages cost a fault each
+            self._fixed = np.empty(stop - start, dtype=np.uint8)
+        fixed = self._fixed
+        fixed_view, filled = memoryview(fixed), 0
+        fixed_rows: list[int] = []
+        other, other_rows = bytearray(), []
+        lines: list[int] = []  # file line of each kept record of this piece
+        chroms: list[str] = []
+        pos: list[int] = []
+        ids: list[bytes] = []
+        refs: list[bytes] = []
+        alts: list[bytes] = []
+        at = start
+        while at < stop:
+            end = find(b"\n", at, stop)
+            self.line += 1
+            line_start, at = at, end + 1
+            if end == line_start or (end == line_start + 1 and buf[line_start] == 13):
+                continue  # a blank line
+            m = match(buf, line_start, end)
+            if m is None:
+                raise self._error(self.line, f"fewer than {9 + (n > 0)} tab-separated columns "
+                                  "(CHROM POS ID REF ALT QUAL FILTER INFO"
+                                  f"{' FORMAT and samples' if n else ''})")
+            chrom, p, vid, ref, alt = m.group(1, 2, 3, 4, 5)
+            if b"," in alt:
+                self.n_multi += 1
+                continue
+            if alt == b".":
+                self.n_no_alt += 1
+                continue
+            if not ref or not alt:
+                self.n_bad += 1
+                continue
+            try:
+                ipos = int(p)
+            except ValueError:
+                raise self._error(self.line, f"POS {p.decode(errors='replace')!r} is not a "
+                                  "whole number") from None
+            if not 0 < ipos <= MAX_POS:
+                raise self._error(self.line, f"POS {ipos} is out of range")
+            if n:
+                fmt = m.group(6)
+                if fmt != b"GT" and not fmt.startswith(b"GT:"):
+                    raise self._error(self.line, f"FORMAT {fmt.decode(errors='replace')!r} does "
+                                      "not start with GT")
+                gs = m.end()
+                cr = buf[end - 1] == 13  # a CR LF line end
+                if end - cr - gs == width - 1 and fmt == b"GT":
+                    if cr:
+                        fixed_view[filled:filled + width - 1] = view[gs:end - 1]
+                        fixed[filled + width - 1] = 10
+                    else:
+                        fixed_view[filled:filled + width] = view[gs:end + 1]
+                    filled += width
+                    fixed_rows.append(len(lines))
+                else:
+                    other += view[gs:end - cr]
+                    other += b"\n"
+                    other_rows.append(len(lines))
+            lines.append(self.line)
+            c = self._chrom_of.get(chrom)
+            if c is None:
+                c = self._chrom_of[chrom] = normalize_chrom(chrom.decode("utf-8", "replace"))
+            chroms.append(c)
+            pos.append(ipos)
+            ids.append(vid if _VARIANT_RE.fullmatch(vid) else f"{c}:{ipos}".encode())
+            refs.append(ref)
+            alts.append(alt)
+        calls = self._decode(fixed, fixed_rows, other, other_rows, lines) if n and lines \
+            else None
+        try:
+            piece = pa.table({"variant_id": pa.array(ids, pa.string()),
+                              "chrom": pa.array(chroms, pa.string()),
+                              "pos": pa.array(pos, pa.int64()),
+                              "ref": pa.array(refs, pa.string()),
+                              "alt": pa.array(alts, pa.string())})
+        except pa.ArrowInvalid as err:  # bytes that are not UTF-8 text
+            first = lines[0] if lines else self.line
+            raise self._error(first, f"an ID, REF or ALT value in lines {first}-{self.line} is "
+                              f"not UTF-8 text ({err})") from None
+        self._add(piece, calls)
+
+    def scan_fast(self, buf: bytes, start: int, stop: int) -> bool:
+        """:meth:`scan` for a block of records in the release's layout only (FORMAT ``GT``,
+        ``4 * samples`` bytes of calls): the fixed columns of all records are parsed by Arrow
+        at once, so Python only finds the line ends. Returns False, having changed nothing,
+        when any record is not of that layout or not valid; :meth:`scan` then reads the block
+        (and names the line of what is wrong)."""
+        n, width = self.n, 4 * self.n
+        if n == 0:
+            return False
+        find = buf.find
+        view = memoryview(buf)
+        if len(self._fixed) < stop - start:
+            self._fixed = np.empty(stop - start, dtype=np.uint8)
+        fixed = self._fixed
+        fixed_view, filled = memoryview(fixed), 0
+        prefixes: list[memoryview] = []
+        at = start
+        while at < stop:
+            end = find(b"\n", at, stop)
+            cr = buf[end - 1] == 13
+            gs = end - cr - width + 1  # where the calls start if the record has the layout
+            if gs - 4 <= at or buf[gs - 4:gs] != b"\tGT\t":
+                return False
+            prefixes.append(view[at:gs - 4])
+            if cr:
+                fixed_view[filled:filled + width - 1] = view[gs:end - 1]
+                fixed[filled + width - 1] = 10
+            else:
+                fixed_view[filled:filled + width] = view[gs:end + 1]
+            filled += width
+            at = end + 1
+        m = len(prefixes)
+        prefixes.append(b"")
+        try:
+            cols = pacsv.read_csv(pa.py_buffer(b"\n".join(prefixes)), read_options=_PREFIX_READ,
+                                  parse_options=_PREFIX_PARSE, convert_options=_PREFIX_CONVERT)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False  # a wrong column count, a POS that is not a number, ...
+        if cols.num_rows != m:
+            return False
+        alt, ref = cols.column("ALT"), cols.column("REF")
+        multi = pc.match_substring(alt, ",")
+        no_alt = pc.and_(pc.invert(multi), pc.equal(alt, "."))
+        empty = pc.or_(pc.equal(pc.binary_length(ref), 0), pc.equal(pc.binary_length(alt), 0))
+        bad = pc.and_(pc.invert(pc.or_(multi, no_alt)), empty)
+        keep = pc.invert(pc.or_(pc.or_(multi, no_alt), bad))
+        n_keep = pc.sum(keep).as_py() or 0
+        if n_keep < m:
+            cols = cols.filter(keep)
+        position = cols.column("POS")
+        if n_keep and (pc.min(position).as_py() < 1 or pc.max(position).as_py() > MAX_POS):
+            return False
+        if n_keep < m:  # skipped records' calls (0/2 of a multi-allelic one) stay unread
+            fixed = fixed[:m * width].reshape(m, width)[keep.to_numpy(zero_copy_only=False)]
+        x = decode_fixed(fixed, n_keep, n)
+        if x is None:
+            return False
+        self.n_multi += pc.sum(multi).as_py() or 0
+        self.n_no_alt += pc.sum(no_alt).as_py() or 0
+        self.n_bad += pc.sum(bad).as_py() or 0
+        self.line += m
+        chrom = self._normalize(cols.column("CHROM").combine_chunks())
+        vid = cols.column("ID").combine_chunks()
+        derived = pc.binary_join_element_wise(chrom, pc.cast(position, pa.string()), ":")
+        ids = pc.if_else(pc.match_substring_regex(vid, _VARIANT_PATTERN), vid, derived)
+        self._add(pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
+                            "ref": cols.column("REF"), "alt": cols.column("ALT")}),
+                  x if n_keep else None)
+        return True
+
+    def _normalize(self, chrom: pa.Array) -> pa.Array:
+        """:func:`normalize_chrom` once per distinct CHROM of a block."""
+        coded = chrom.dictionary_encode()
+        names = []
+        for raw in coded.dictionary.to_pylist():
+            key = raw.encode()
+            if key not in self._chrom_of:
+                self._chrom_of[key] = normalize_chrom(raw)
+            names.append(self._chrom_of[key])
+        return pc.take(pa.array(names, pa.string()), coded.indices)
+
+    def _decode(self, fixed: np.ndarray, fixed_rows: list[int], other: bytearray,
+                other_rows: list[int], lines: list[int]) -> np.ndarray:
+        n = self.n
+        x = decode_fixed(fixed, len(fixed_rows), n) if fixed_rows else None
+        if fixed_rows and x is None:  # a call of another shape: decode_any says which
+            other, other_rows = self._merge(fixed, fixed_rows, other, other_rows)
+            fixed_rows = []
+        if not other_rows:
+            return x  # type: ignore[return-value]
+        other += b"\0\0\0"  # slack: decode_any reads three bytes from each field start
+        try:
+            y = decode_any(other, len(other_rows), n)
+        except BadCall as err:
+            line = lines[other_rows[err.record]]
+            where = "" if err.sample is None else f"sample {self.samples[err.sample]!r}: "
+            what = err.text if err.sample is None else (
+                f"GT {err.text!r} is not a call of a biallelic site (alleles 0, 1 or ., "
+                "haploid or diploid with / or |)")
+            raise self._error(line, where + what) from None
+        if not fixed_rows:
+            return y
+        out = np.empty((len(lines), n), dtype=np.uint8)
+        out[fixed_rows] = x.reshape(-1, n)  # type: ignore[union-attr]
+        out[other_rows] = y.reshape(-1, n)
+        return out.ravel()
+
+    def _merge(self, fixed: np.ndarray, fixed_rows: list[int], other: bytearray,
+               other_rows: list[int]) -> tuple[bytearray, list[int]]:
+        """All sample parts in record order, for :func:`decode_any`."""
+        width = 4 * self.n
+        parts: dict[int, bytes] = {r: fixed[i * width:(i + 1) * width].tobytes()
+                                   for i, r in enumerate(fixed_rows)}
+        cut = 0
+        for r in other_rows:
+            nl = other.index(b"\n", cut)
+            parts[r] = bytes(other[cut:nl + 1])
+            cut = nl + 1
+        rows = sorted(parts)
+        return bytearray(b"".join(parts[r] for r in rows)), rows
+
+    def batch(self) -> Iterator[tuple[str, pa.Table]]:
+        """The records parsed so far as ``variants`` and ``genotype_rows``; starts a new batch."""
+        k = self.rows
+        if k == 0:
+            return
+        cols = pa.concat_tables(self.pieces).combine_chunks()
+        base = {
+            "variant_id": cols.column("variant_id"),
+            "chrom": cols.column("chrom"),
+            "pos": pc.cast(cols.column("pos"), pa.int32()),
+        }
+        variants = pa.table({**base, "ref": cols.column("ref"), "alt": cols.column("alt")},
+                            schema=TABLES["variants"].schema)
+        n = self.n
+        x = np.concatenate(self.calls) if self.calls else np.empty(0, dtype=np.uint8)
+        valid = np.packbits(x <= CALLED_MAX, bitorder="little")
+        values = pa.Array.from_buffers(pa.int8(), len(x), [pa.py_buffer(valid),
+                                                           pa.py_buffer(x.view(np.int8))])
+        offsets = pa.array(np.arange(0, (k + 1) * n, n, dtype=np.int32)) if n else \
+            pa.array(np.zeros(k + 1, dtype=np.int32))
+        lists = pa.ListArray.from_arrays(offsets, values, type=pa.list_(pa.int8()))
+        rows = pa.table({**base, "dosages": lists}, schema=TABLES["genotype_rows"].schema)
+        self._new_batch()
+        yield "variants", variants
+        yield "genotype_rows", rows
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.n_multi:
+            out.append(f"{self.n_multi} multi-allelic record(s) skipped")
+        if self.n_no_alt:
+            out.append(f"{self.n_no_alt} record(s) without an ALT allele skipped")
+        if self.n_bad:
+            out.append(f"{self.n_bad} malformed record(s) skipped (empty REF or ALT)")
+        return out
 
 
 def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
               ) -> Iterator[tuple[str, pa.Table]]:
     """Stream records in batches; yield (table, batch) and a final NOTE of skipped records."""
-    from cyvcf2 import VCF
-
-    _check_container(src.path)
+    stream = _open(src.path)
     try:
-        vcf = VCF(src.path, gts012=False, lazy=True, threads=1)
-    except (OSError, Exception) as err:  # cyvcf2 raises plain Exception on a bad header
-        raise FormatError(src.name, f"cannot open as VCF ({err})", line=1) from err
-    samples = list(vcf.samples)
-    header_lines = _header_lines(src.path)
-    if len(set(samples)) != len(samples):
-        raise FormatError(src.name, "duplicated sample names in the #CHROM header line", line=1)
-    yield "genotype_samples", pa.table(
-        {"sample_index": pa.array(np.arange(len(samples), dtype=np.int32)),
-         "rat_id": pa.array(samples, pa.string())}, schema=TABLES["genotype_samples"].schema)
-    n_multi = n_bad = 0
-    chroms: list[str] = []
-    pos: list[int] = []
-    ids: list[str] = []
-    refs: list[str] = []
-    alts: list[str] = []
-    dosages: list[np.ndarray] = []
-    record = 0
-    try:
-        for rec in vcf:
-            record += 1
-            alt = rec.ALT
-            if len(alt) != 1:
-                n_multi += 1
+        header_lines, samples = read_header(src.name, stream)
+        yield "genotype_samples", pa.table(
+            {"sample_index": pa.array(np.arange(len(samples), dtype=np.int32)),
+             "rat_id": pa.array(samples, pa.string())},
+            schema=TABLES["genotype_samples"].schema)
+        records = _Records(src.name, samples, header_lines)
+        tail = b""
+        while True:
+            try:
+                block = stream.read(CHUNK_BYTES)
+            except STREAM_ERRORS as err:
+                raise FormatError(src.name, f"the compressed stream is broken or truncated "
+                                  f"after line {records.line} ({err}); re-download the file",
+                                  line=records.line + 1) from err
+            if not block:
+                break
+            first = block.find(b"\n") + 1
+            last = block.rfind(b"\n") + 1
+            if first == 0:  # no line end in this block
+                tail += block
                 continue
-            ref = rec.REF
-            if not ref or not alt[0]:
-                n_bad += 1
-                continue
-            chrom = _chrom(rec.CHROM)
-            vid = rec.ID if rec.ID and _VARIANT_RE.match(rec.ID) else f"{chrom}:{rec.POS}"
-            chroms.append(chrom)
-            pos.append(rec.POS)
-            ids.append(vid)
-            refs.append(ref)
-            alts.append(alt[0])
-            dosages.append(GT_DOSAGE[rec.gt_types])
-            if len(ids) >= BATCH:
-                yield from _flush(chroms, pos, ids, refs, alts, dosages)
-                chroms, pos, ids, refs, alts, dosages = [], [], [], [], [], []
-    except Exception as err:  # htslib parse errors surface as plain exceptions
-        raise FormatError(src.name, f"malformed VCF record ({err}); fix or re-download the file",
-                          line=header_lines + record + 1) from err
-    if ids:
-        yield from _flush(chroms, pos, ids, refs, alts, dosages)
-    notes = []
-    if n_multi:
-        notes.append(f"{n_multi} multi-allelic record(s) skipped")
-    if n_bad:
-        notes.append(f"{n_bad} malformed record(s) skipped")
+            if tail:  # the line that straddles the previous block
+                head = tail + block[:first]
+                records.scan(head, 0, len(head))
+            else:
+                first = 0
+            if not records.scan_fast(block, first, last):
+                records.scan(block, first, last)
+            tail = block[last:]
+            if len(records) >= BATCH:
+                yield from records.batch()
+        if tail:
+            tail += b"\n"
+            records.scan(tail, 0, len(tail))
+        yield from records.batch()
+    finally:
+        stream.close()
+    notes = records.notes()
     if notes:
         yield NOTE, "; ".join(notes)  # type: ignore[misc]
-
-
-def _flush(chroms, pos, ids, refs, alts, dosages) -> Iterator[tuple[str, pa.Table]]:
-    n = len(ids)
-    base = {
-        "variant_id": pa.array(ids, pa.string()),
-        "chrom": pa.array(chroms, pa.string()),
-        "pos": pa.array(pos, pa.int32()),
-    }
-    yield "variants", pa.table({**base, "ref": pa.array(refs, pa.string()),
-                                "alt": pa.array(alts, pa.string())},
-                               schema=TABLES["variants"].schema)
-    mat = np.vstack(dosages) if n else np.empty((0, 0), np.int8)
-    width = mat.shape[1] if n else 0
-    flat = mat.ravel()
-    values = pa.array(flat, type=pa.int8(), mask=flat < 0)
-    offsets = pa.array(np.arange(0, (n + 1) * width, width, dtype=np.int32)[: n + 1])
-    lists = pa.ListArray.from_arrays(offsets, values, type=pa.list_(pa.int8()))
-    yield "genotype_rows", pa.table({**base, "dosages": lists},
-                                    schema=TABLES["genotype_rows"].schema)
