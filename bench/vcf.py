@@ -135,9 +135,9 @@ def cyvcf2_seconds(path: Path) -> tuple[float, int, int]:
 INGEST_ONE = """
 import json, resource, sys, time
 from pathlib import Path
-from ratgtex_db import catalog
+from ratgtex_db import lake
 from ratgtex_db.ingest import ingest
-catalog.ensure(Path(sys.argv[2]))
+lake.create(Path(sys.argv[2]))
 t0, c0 = time.perf_counter(), time.process_time()
 report = ingest([sys.argv[1]], sys.argv[2], force=True)
 assert not report.failed, [r.message for r in report.failed]
@@ -271,7 +271,8 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
     try:
         records, = con.execute("SELECT count(*) FROM variants").fetchone()
-        samples, = con.execute("SELECT len(dosages) FROM _lake_genotype_rows LIMIT 1").fetchone()
+        samples, = con.execute(
+            "SELECT len(dosages) FROM _ratgtex.lake_genotype_rows LIMIT 1").fetchone()
     finally:
         con.close()
     lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))

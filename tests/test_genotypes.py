@@ -173,8 +173,8 @@ def test_ingested_dosages_match_cyvcf2(gdb, tiny_v4):
     want = {rec.ID: [[0, 1, None, 2][t] for t in rec.gt_types] for rec in vcf}
     samples = list(vcf.samples)
     with ratgtex_db.open(gdb) as db:
-        got = dict(db.sql("SELECT variant_id, dosages FROM _lake_genotype_rows").rows())
-        order = [r for (r,) in db.sql("SELECT rat_id FROM _lake_genotype_samples "
+        got = dict(db.sql("SELECT variant_id, dosages FROM _ratgtex.lake_genotype_rows").rows())
+        order = [r for (r,) in db.sql("SELECT rat_id FROM _ratgtex.lake_genotype_samples "
                                       "ORDER BY sample_index").rows()]
     assert order == samples
     assert got == want
