@@ -177,8 +177,8 @@ def locus(db: Database, gene: str, modality: str | list[str] | None = None,
     gene_id = pairs["gene_id"][0]
     v = db.resolve_version(version)
     colors = _tissue_colors(db, version)
-    info = db.sql("SELECT chrom, start, \"end\", strand, tss FROM genes "
-                  "WHERE version = ? AND gene_id = ?", [v, gene_id]).rows()
+    info = db.gene(gene_id, version=version).select("chrom", "start", "end", "strand",
+                                                     "tss").rows()[:1]
     exons = db.sql("SELECT start, \"end\" FROM exons WHERE version = ? AND gene_id = ? "
                    "ORDER BY start", [v, gene_id]).rows()
     indep = {(r[0], "expression", r[1]) for r in db.eqtls(gene=gene_id, version=version)
@@ -262,16 +262,13 @@ def heatmap(db: Database, genes: list[str] | str, tissue: str | list[str] | None
     from scipy.cluster import hierarchy
 
     v = db.resolve_version(version)
-    resolved = [g.gene_id for g in db.resolve_genes(genes, v)]
-    tissues = db.resolve_tissues(tissue, v)
     colors = _tissue_colors(db, version)
-    rows = db.sql(
-        "SELECT gene_id, tissue, median_tpm FROM median_expression WHERE version = ? "
-        "AND list_contains(?, gene_id) AND (? IS NULL OR list_contains(?, tissue))",
-        [v, resolved, tissues, tissues]).rows()
+    status = db.gene(genes, tissue=tissue, version=version)  # the gene query's median_tpm
+    rows = [r for r in status.select("gene_id", "tissue", "median_tpm").rows()
+            if r[2] is not None]
     if not rows:
         raise QueryError("no median expression for these genes; nothing to draw")
-    gene_order = [g for g in resolved if any(r[0] == g for r in rows)]
+    gene_order = list(dict.fromkeys(r[0] for r in rows))
     tissue_order = _ordered(sorted({r[1] for r in rows}), colors)
     m = np.full((len(gene_order), len(tissue_order)), np.nan)
     gi = {g: i for i, g in enumerate(gene_order)}
