@@ -61,11 +61,6 @@ class Table:
     #: + zstd cannot match one window's run in the next; their deltas repeat (4M-row signif
     #: file: 3.3 -> 2.3 bytes per row). Positions themselves repeat as they are: plain.
     delta: tuple[str, ...] = ()
-    #: Rows per data page (0: the writer's 1 MB pages). DuckDB skips, undecompressed, the pages
-    #: of a row group in which no row passed the filter; a looked-up gene or variant has a few
-    #: hundred rows in a 32k-row group, so small pages cut the bytes inflated per lookup
-    #: (release-shaped lake: variant and region lookups ~40% less CPU, +10% bytes).
-    page_rows: int = 0
 
     @property
     def schema(self) -> pa.Schema:
@@ -81,14 +76,18 @@ class Table:
         return list(self.partition_keys) + self.column_names
 
 
-PAIR_ROW_GROUP_ROWS = 32 * 1024
+#: A looked-up gene or variant has a few hundred rows in a file, inside one or two row groups
+#: that DuckDB inflates whole (column chunk by column chunk), so a lookup's cost is mostly the
+#: size of the groups it hits times the 78 files. Measured on the release-shaped lake (CPU per
+#: lookup, gene / variant / region): 32k rows 125-177 / 280-356 / 263-394 ms; 16k 136 / 209 /
+#: 215 ms for +1% bytes; 8k 143 / 168 / 206 ms but the floor (bloom probes of every group)
+#: 38 -> 89 ms; 4096-row pages in 32k groups helped as much as 16k groups but cost 10-40% bytes.
+PAIR_ROW_GROUP_ROWS = 16 * 1024
 
 
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
 #: per rat, a few hundred rats) sit in one or two groups, found by their bloom filters.
 MATRIX_ROW_GROUP_ROWS = 64 * 1024
-
-PAIR_PAGE_ROWS = 4096
 
 #: Bloom-filtered id columns of the pair tables and of the matrices.
 PAIR_BLOOM = ("phenotype_id", "gene_id", "variant_id")
@@ -101,8 +100,7 @@ def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 
     names = {n for n, _ in cols}
     return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
                  tuple(b for b in bloom if b in names),
-                 ("tss_distance",) if "tss_distance" in names and not sort_key else (),
-                 PAIR_PAGE_ROWS if bloom == PAIR_BLOOM else 0)
+                 ("tss_distance",) if "tss_distance" in names and not sort_key else ())
 
 
 QTL_STATS = (
@@ -284,7 +282,10 @@ TABLES: dict[str, Table] = {
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
-        # pos prune both gene lookups (chrom + TSS +- 1 Mb) and variant/region lookups.
+        # pos prune region lookups and the canned gene (chrom + TSS +- 1 Mb) and variant
+        # lookups; a phenotype's (so a gene's) pairs are contiguous, so the bloom filters of
+        # the ids leave an ad hoc `WHERE gene_id = ?` one or two row groups per file. Sorting
+        # by gene instead would make region lookups read every row group.
         _t(
             "cis_qtl_signif",
             ["version", "tissue", "modality"],
@@ -352,7 +353,7 @@ TABLES: dict[str, Table] = {
             "genotype_rows",
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(I8))],
-            row_group_rows=PAIR_ROW_GROUP_ROWS // 8,
+            row_group_rows=4 * 1024,
         ),
         _t(
             "genotype_samples",

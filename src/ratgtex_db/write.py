@@ -48,7 +48,7 @@ def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
 
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     bloom: tuple[str, ...] = (), delta: tuple[str, ...] = (),
-                    row_group_rows: int = 256 * 1024, page_rows: int = 0) -> dict:
+                    row_group_rows: int = 256 * 1024) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
     Doubles are never dictionary-encoded: plain + zstd measured smaller and faster than
@@ -58,7 +58,6 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     ``delta`` columns get DELTA_BINARY_PACKED pages instead. Without a sample every other
     non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
     sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
-    ``page_rows`` bounds the rows of a data page (with a page index for engines that read it).
     """
     dictionary = []
     encoding: dict[str, str] = {}
@@ -89,9 +88,6 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         options["column_encoding"] = encoding
     if blooms:
         options["bloom_filter_options"] = blooms
-    if page_rows:
-        options.update(max_rows_per_page=page_rows, data_page_size=1 << 30,
-                       write_page_index=True)
     return options
 
 
@@ -125,8 +121,7 @@ class PartitionWriter:
                                         **parquet_options(
                                             self.table.schema, sample, bloom=self.table.bloom,
                                             delta=self.table.delta,
-                                            row_group_rows=self.table.row_group_rows,
-                                            page_rows=self.table.page_rows))
+                                            row_group_rows=self.table.row_group_rows))
 
     def write(self, data: pa.Table) -> None:
         if self._schema is None:
