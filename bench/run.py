@@ -305,6 +305,10 @@ def main() -> None:
     global REPEATS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="medium")
+    ap.add_argument("--shape", choices=["release"], help="the release's shape: 13 tissues x 6 "
+                    "modalities (78 signif files), lookups, a 4M-row ingest, the VCF")
+    ap.add_argument("--release-scale", default="release",
+                    help="synth scale of --shape release (tiny: a quick check of the bench)")
     ap.add_argument("--also-large", action="store_true", help="ingest at large scale too")
     ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument("--genes", type=int, default=50, help="genes in the lookup sample")
@@ -316,6 +320,13 @@ def main() -> None:
                                  "python": sys.version.split()[0]},
                      "date": datetime.now(UTC).isoformat(timespec="seconds"),
                      "scale": args.scale}
+    if args.shape == "release":
+        results.update(main_release(args, work))
+        (args.out / "results.json").write_text(json.dumps(results, indent=2))
+        write_markdown_release(results, args.out / "RESULTS.md")
+        shutil.rmtree(work, ignore_errors=True)
+        print((args.out / "RESULTS.md").read_text())
+        return
     root = release(args.scale)
     results["kinds"] = measure_kinds(root, work)
     results["scaling"] = measure_scaling(root, work)
@@ -401,6 +412,313 @@ def write_markdown(r: dict, path: Path) -> None:
               f"{lk['cli_roundtrip_s']:.2f} s (target < 0.5 s)"]
     analysis = HERE / "analysis.md"
     if analysis.exists():  # the hand-written reading of these figures, kept across runs
+        lines += ["", analysis.read_text().rstrip()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+# --- the release's shape (issue 15) ---------------------------------------------------------
+
+
+def _vcf_bench():
+    """bench/vcf.py (another benchmark's module) if present, else None."""
+    import importlib.util
+
+    path = HERE / "vcf.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_vcf", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _row_groups(con, sql: str, params: list, work: Path) -> tuple[int, int]:
+    """Row groups DuckDB read / could have read for one run of ``sql`` (its JSON profile)."""
+    out = work / "profile.json"
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = '{out}'")
+    try:
+        con.execute(sql, params).fetchall()
+    finally:
+        con.execute("PRAGMA disable_profiling")
+    q = json.loads(out.read_text()).get("query", {})
+    return int(q.get("total_row_groups_scanned", 0)), int(q.get("total_row_groups_to_scan", 0))
+
+
+def _timed(calls) -> list[float]:
+    out = []
+    for call in calls:
+        t0 = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+#: Ad hoc lookups a user types: (label, SQL with one ? for the value, which sample feeds it).
+AD_HOC = [
+    ("cis_qtl_signif gene_id", "SELECT * FROM cis_qtl_signif WHERE gene_id = ?", "gene"),
+    ("cis_qtl_signif phenotype_id", "SELECT * FROM cis_qtl_signif WHERE phenotype_id = ?",
+     "phenotype"),
+    ("cis_qtl_signif variant_id", "SELECT * FROM cis_qtl_signif WHERE variant_id = ?",
+     "variant"),
+    ("cis_qtl_signif region", "SELECT * FROM cis_qtl_signif WHERE chrom = ? AND pos BETWEEN ? "
+     "AND ?", "region"),
+    ("trans_qtl_pairs gene_id", "SELECT * FROM trans_qtl_pairs WHERE gene_id = ?", "trans_gene"),
+    ("trans_qtl_pairs variant_id", "SELECT * FROM trans_qtl_pairs WHERE variant_id = ?",
+     "trans_variant"),
+    ("cis_pvals gene_id", "SELECT * FROM cis_pvals WHERE gene_id = ?", "gene"),
+    ("cis_pvals variant_id", "SELECT * FROM cis_pvals WHERE variant_id = ?", "variant"),
+    ("gene_esnps gene_id", "SELECT * FROM gene_esnps WHERE gene_id = ?", "gene"),
+    ("expression gene_id", "SELECT * FROM expression WHERE gene_id = ?", "gene"),
+    ("phenotypes gene_id", "SELECT * FROM phenotypes WHERE gene_id = ?", "gene"),
+]
+
+
+def _samples(con, n: int) -> dict[str, list]:
+    rnd = random.Random(7)
+    genes = [r[0] for r in con.execute(
+        "SELECT DISTINCT gene_id FROM eqtls_indep ORDER BY 1").fetchall()]
+    rnd.shuffle(genes)
+    genes = genes[:n]
+    leads = con.execute("SELECT variant_id, chrom, pos FROM eqtls_indep "
+                        "WHERE list_contains(?, gene_id) ORDER BY gene_id, rank", [genes]
+                        ).fetchall()[:n]
+    phenos = [r[0] for r in con.execute(
+        "SELECT DISTINCT phenotype_id FROM xqtls_indep WHERE list_contains(?, gene_id) "
+        "ORDER BY 1", [genes]).fetchall()]
+    rnd.shuffle(phenos)
+    trans = con.execute("SELECT gene_id, variant_id FROM trans_qtl_pairs USING SAMPLE 200 ROWS "
+                        "(reservoir, 7)").fetchall()
+    return {
+        "gene": [[g] for g in genes],
+        "phenotype": [[p] for p in phenos[:n]],
+        "variant": [[v] for v, _, _ in leads],
+        "region": [[c, max(1, p - 50_000), p + 50_000] for _, c, p in leads],
+        "trans_gene": [[g] for g, _ in trans[:n]],
+        "trans_variant": [[v] for _, v in trans[:n]],
+    }
+
+
+def measure_release_lookups(root: Path, db: Path, work: Path, n: int) -> dict:
+    """Ad hoc SQL and canned lookups on the release-shaped lake, in process (one connection
+    with its metadata cache, as a notebook has it), with the row groups each read; DuckDB over
+    the gz files for the same gene, variant and region; the CLI round trip."""
+    import duckdb
+
+    import ratgtex_db
+
+    handle = ratgtex_db.open(db)
+    con = handle.connection
+    s = _samples(con, n)
+    handle.assoc(s["gene"][0][0])  # first call: imports and metadata cache; not a lookup cost
+    ad_hoc = {}
+    for label, sql, which in AD_HOC:
+        args = s[which]
+        if not args:
+            continue
+        for a in args[:3]:  # warm the metadata cache of the files the view names
+            con.execute(sql, a).fetchall()
+        times = _timed([lambda a=a, q=sql: con.sql(q, params=a).to_arrow_table() for a in args])
+        groups = [_row_groups(con, sql, a, work) for a in args[:10]]
+        ad_hoc[label] = {**_p(times), "row_groups_read": statistics.median(g[0] for g in groups),
+                         "row_groups": groups[0][1]}
+        print(label, json.dumps(ad_hoc[label]), file=sys.stderr)
+    reg = [f"{c}:{a}-{b}" for c, a, b in s["region"]]
+    canned_calls = {
+        "assoc gene": [lambda g=g[0]: handle.assoc(g) for g in s["gene"]],
+        "assoc variant": [lambda v=v[0]: handle.assoc(variant=v) for v in s["variant"]],
+        "assoc region": [lambda r=r: handle.assoc(region=r) for r in reg],
+        "gene": [lambda g=g[0]: handle.gene(g) for g in s["gene"]],
+        "variant": [lambda v=v[0]: handle.variant(v) for v in s["variant"]],
+        "region": [lambda r=r: handle.region(r) for r in reg],
+        "eqtls gene": [lambda g=g[0]: handle.eqtls(g) for g in s["gene"]],
+        "expression gene": [lambda g=g[0]: handle.expression(g) for g in s["gene"]],
+    }
+    canned = {}
+    for label, calls in canned_calls.items():
+        calls[0]()
+        canned[label] = _p(_timed(calls))
+        print(label, json.dumps(canned[label]), file=sys.stderr)
+    handle.close()
+    gz = sorted(str(p) for p in (root / "data" / "v4" / "xqtl").glob("cis_qtl_signif.*.txt.gz"))
+    gcon = duckdb.connect()
+    base = "SELECT * FROM read_csv(?, union_by_name=true, filename=true) WHERE "
+    chrom, lo, hi = s["region"][0]
+    duck = {}
+    for what, where, params in [
+        ("gene", "split_part(phenotype_id, '__', 1) = ?", [s["gene"][0][0]]),
+        ("variant", "variant_id = ?", [s["variant"][0][0]]),
+        ("region", "split_part(variant_id, ':', 1) = ? AND "
+                   "CAST(split_part(variant_id, ':', 2) AS INTEGER) BETWEEN ? AND ?",
+         [chrom, lo, hi]),
+    ]:
+        t0 = time.perf_counter()
+        gcon.execute(base + where, [gz, *params]).fetchall()
+        duck[what] = time.perf_counter() - t0
+        print("duckdb over gz", what, duck[what], file=sys.stderr)
+    cli = []
+    for g in s["gene"][:5]:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "assoc", "--gene",
+                        g[0], "--format", "tsv"], check=True, capture_output=True)
+        cli.append(time.perf_counter() - t0)
+    x = {
+        "gene": duck["gene"] / (ad_hoc["cis_qtl_signif gene_id"]["p50_ms"] / 1000),
+        "variant": duck["variant"] / (ad_hoc["cis_qtl_signif variant_id"]["p50_ms"] / 1000),
+        "region": duck["region"] / (ad_hoc["cis_qtl_signif region"]["p50_ms"] / 1000),
+        "assoc gene": duck["gene"] / (canned["assoc gene"]["p50_ms"] / 1000),
+        "assoc variant": duck["variant"] / (canned["assoc variant"]["p50_ms"] / 1000),
+        "assoc region": duck["region"] / (canned["assoc region"]["p50_ms"] / 1000),
+    }
+    return {"ad_hoc": ad_hoc, "canned": canned, "duckdb_over_gz_s": duck,
+            "speedup_vs_duckdb_gz": x, "cli_roundtrip_s": statistics.median(cli),
+            "signif_files": len(gz)}
+
+
+def polars_sink(path: Path, out: Path) -> tuple[float, float]:
+    code = ("import polars as pl, sys, time; t0 = time.perf_counter()\n"
+            "pl.scan_csv(sys.argv[1], separator='\\t').sink_parquet(sys.argv[2])\n"
+            "t = time.perf_counter() - t0")
+    return _timed_child(code, str(path), str(out))
+
+
+def measure_big_ingest(root: Path, work: Path) -> dict:
+    """One 4M-row signif file: our ingest against ISA-L, DuckDB COPY and polars scan/sink."""
+    path = big_signif(root)
+    gz = path.stat().st_size
+    db = work / "db-big"
+    shutil.rmtree(db, ignore_errors=True)
+    dec = statistics.median(decompress_seconds(path) for _ in range(REPEATS))
+    ing, rss = _median(ingest_file, path, db)
+    lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
+    cp, cp_rss = _median(duckdb_copy, path, work / "naive.parquet")
+    naive = (work / "naive.parquet").stat().st_size
+    pl_s, pl_rss = _median(polars_sink, path, work / "polars.parquet")
+    row = {"file": path.name, "gz_bytes": gz, "decompress_s": dec, "ingest_s": ing,
+           "ingest_rss_mib": rss, "lake_over_gz": lake / gz, "duckdb_copy_s": cp,
+           "duckdb_copy_rss_mib": cp_rss, "naive_parquet_over_gz": naive / gz,
+           "polars_sink_s": pl_s, "polars_rss_mib": pl_rss,
+           "polars_parquet_over_gz": (work / "polars.parquet").stat().st_size / gz,
+           "x_copy": cp / ing, "x_polars": pl_s / ing, "x_decompress": ing / dec}
+    print(json.dumps(row), file=sys.stderr)
+    return row
+
+
+def main_release(args, work: Path) -> dict:
+    """``--shape release``: synthesise (cached) and ingest the release-shaped tree, then the
+    lookups, the 4M-row ingest and the VCF."""
+    t_start = time.perf_counter()
+    root = release(args.release_scale)
+    # Children first, while this process is small: Linux carries a process's peak RSS over
+    # fork and exec into the child's ru_maxrss, so a child started after the lookups below
+    # would report this process's peak, not its own.
+    big = measure_big_ingest(root, work)
+    vcf_mod = _vcf_bench()
+    vcf = next((root / "data" / "v4" / "geno").glob("*.vcf.gz"), None)
+    vcf_row = vcf_mod.measure(vcf, work / "db-vcf") if vcf_mod and vcf else None
+    if vcf_row:
+        print(json.dumps(vcf_row), file=sys.stderr)
+    files = sorted((root / "data" / "v4" / "xqtl").glob("cis_qtl_signif.*.txt.gz"))
+    results: dict = {"shape": "release", "release_scale": args.release_scale,
+                     "signif_files": len(files),
+                     "signif_gz_bytes": sum(p.stat().st_size for p in files)}
+    db = work / "db-release"
+    wall, rss = _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
+                         "--quiet", str(root / "data")])
+    import duckdb
+
+    con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("cis_qtl_signif", "trans_qtl_pairs", "cis_pvals", "gene_esnps")}
+    con.close()
+    gz = sum(p.stat().st_size for p in (root / "data").rglob("*") if p.is_file())
+    lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
+    pair = {}
+    for table, pattern in [("cis_qtl_signif", "xqtl/cis_qtl_signif.*"),
+                           ("trans_qtl_pairs", "xqtl/trans_qtl_pairs.*"),
+                           ("cis_pvals", "cis_pvals/*.zip"),
+                           ("gene_esnps", "eqtl/all_gene_esnps*.zip")]:
+        src = sum(p.stat().st_size for p in (root / "data" / "v4").glob(pattern))
+        out = sum(p.stat().st_size for p in (db / "lake" / table).rglob("*.parquet"))
+        pair[table] = {"rows": rows[table], "source_bytes": src, "lake_bytes": out,
+                       "lake_over_source": out / src if src else None}
+    results["full_ingest"] = {"seconds": wall, "peak_rss_mib": rss, "source_bytes": gz,
+                              "lake_bytes": lake, "pair_tables": pair}
+    print(json.dumps(results["full_ingest"]), file=sys.stderr)
+    results["lookups"] = measure_release_lookups(root, db, work, args.genes)
+    results["big_ingest"] = big
+    if vcf_row:
+        results["vcf"] = vcf_row
+    results["bench_seconds"] = time.perf_counter() - t_start
+    return results
+
+
+def write_markdown_release(r: dict, path: Path) -> None:
+    f = r["full_ingest"]
+    lk = r["lookups"]
+    b = r["big_ingest"]
+    lines = ["# Benchmark results (release-shaped synthetic release)", "",
+             f"Machine: {r['machine']}; date {r['date']}; whole bench "
+             f"{r['bench_seconds'] / 60:.1f} min.", "",
+             f"{r['signif_files']} `cis_qtl_signif` files (13 tissues x 6 modalities), "
+             f"{f['pair_tables']['cis_qtl_signif']['rows']:,} rows, "
+             f"{r['signif_gz_bytes'] / 1e6:.0f} MB gz; whole release ingested in "
+             f"{f['seconds']:.0f} s, peak RSS {f['peak_rss_mib']:.0f} MiB, source "
+             f"{f['source_bytes'] / 1e6:.0f} MB, lake {f['lake_bytes'] / 1e6:.0f} MB.", "",
+             "## Lookups in process (one `ratgtex_db.open()` connection)", "",
+             "Ad hoc SQL over the views (`SELECT * FROM view WHERE col = ?`, Arrow result):", "",
+             "| lookup | p50 ms | p95 ms | row groups read (median) / in the view |",
+             "|---|---|---|---|"]
+    for label, o in lk["ad_hoc"].items():
+        lines.append(f"| {label} | {o['p50_ms']:.1f} | {o['p95_ms']:.1f} | "
+                     f"{o['row_groups_read']:.0f} / {o['row_groups']} |")
+    lines += ["", "Canned queries (`Database` methods, as the CLI runs them):", "",
+              "| query | p50 ms | p95 ms |", "|---|---|---|"]
+    for label, o in lk["canned"].items():
+        lines.append(f"| {label} | {o['p50_ms']:.1f} | {o['p95_ms']:.1f} |")
+    lines += ["", "Target p50 <= 20 ms for each.", "",
+              "Against DuckDB reading the gz files directly (same value, one run):", "",
+              "| lookup | DuckDB over gz s | x faster (target >= 100) |", "|---|---|---|"]
+    for label, x in lk["speedup_vs_duckdb_gz"].items():
+        key = label.split()[-1]
+        lines.append(f"| {label} | {lk['duckdb_over_gz_s'][key]:.2f} | {x:.0f} |")
+    lines += ["", f"CLI round trip `ratgtex-db assoc --gene G --format tsv` (median of 5): "
+              f"{lk['cli_roundtrip_s']:.2f} s (target <= 0.4 s).", "",
+              "## Ingest of one 4M-row `cis_qtl_signif` file", "",
+              f"{b['gz_bytes'] / 1e6:.0f} MB gz; median of {REPEATS} runs each, same file, "
+              "same run.", "",
+              "| | seconds | peak RSS MiB | Parquet / gz |", "|---|---|---|---|",
+              f"| ISA-L decompression alone | {b['decompress_s']:.2f} | | |",
+              f"| ratgtex-db ingest (typed, derived, checksummed, committed) | "
+              f"{b['ingest_s']:.2f} | {b['ingest_rss_mib']:.0f} | {b['lake_over_gz']:.2f} |",
+              f"| DuckDB `COPY (SELECT * FROM read_csv(f)) TO x.parquet` | "
+              f"{b['duckdb_copy_s']:.2f} | {b['duckdb_copy_rss_mib']:.0f} | "
+              f"{b['naive_parquet_over_gz']:.2f} |",
+              f"| polars `scan_csv(f).sink_parquet(x)` | {b['polars_sink_s']:.2f} | "
+              f"{b['polars_rss_mib']:.0f} | {b['polars_parquet_over_gz']:.2f} |", "",
+              f"- x faster than COPY: {b['x_copy']:.2f} (target >= 2)",
+              f"- x faster than polars scan/sink: {b['x_polars']:.2f} (target > 1)",
+              f"- x ISA-L decompression: {b['x_decompress']:.1f} (report; the floor)",
+              f"- peak RSS {b['ingest_rss_mib']:.0f} MiB (target <= 1024, flat)", "",
+              "## Lake bytes of the pair tables (target <= 1.0x the source)", "",
+              "| table | rows | source MB | lake MB | lake / source |", "|---|---|---|---|---|"]
+    for table, p in f["pair_tables"].items():
+        ratio = "" if p["lake_over_source"] is None else f"{p['lake_over_source']:.2f}"
+        lines.append(f"| {table} | {p['rows']:,} | {p['source_bytes'] / 1e6:.1f} | "
+                     f"{p['lake_bytes'] / 1e6:.1f} | {ratio} |")
+    v = r.get("vcf")
+    if v:
+        lines += ["", "## Genotype VCF (bench/vcf.py `measure` on the release's VCF)", "",
+                  f"{v.get('records', 0):,} records x {v.get('samples', 0):,} samples, "
+                  f"{v.get('gz_mb', 0):.0f} MB: decompression {v.get('decompress_s', 0):.2f} s, "
+                  f"ingest {v.get('ingest_s', 0):.2f} s = {v.get('x_decompress', 0):.1f}x "
+                  f"(target <= 5), {v.get('records_per_s', 0):,.0f} records/s, peak RSS "
+                  f"{v.get('peak_rss_mib', 0):.0f} MiB; cyvcf2 record loop "
+                  f"{v.get('cyvcf2_baseline_s') or float('nan'):.2f} s."]
+    else:
+        lines += ["", "## Genotype VCF", "", "bench/vcf.py not present in this tree: not run."]
+    analysis = HERE / "analysis.md"
+    if analysis.exists():
         lines += ["", analysis.read_text().rstrip()]
     path.write_text("\n".join(lines) + "\n")
 

@@ -24,3 +24,18 @@ def test_bench_runs_at_tiny_scale(tmp_path):
         "gene": True, "variant": True, "region": True}
     text = (tmp_path / "RESULTS.md").read_text()
     assert "Lookups in cis_qtl_signif" in text and "x faster than COPY" in text
+
+
+def test_release_shape_bench_runs_at_tiny_scale(tmp_path):
+    env = dict(os.environ, RATGTEX_BENCH_CACHE=str(tmp_path / "cache"))
+    subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--shape", "release",
+                    "--release-scale", "tiny", "--out", str(tmp_path), "--genes", "5",
+                    "--repeats", "1"], check=True, env=env, capture_output=True, text=True,
+                   timeout=300)
+    results = json.loads((tmp_path / "results.json").read_text())
+    lk = results["lookups"]
+    assert lk["ad_hoc"]["cis_qtl_signif gene_id"]["row_groups"] > 0
+    assert {"assoc gene", "variant", "region"} <= set(lk["canned"])
+    assert results["big_ingest"]["x_polars"] > 0 and results["big_ingest"]["lake_over_gz"] > 0
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "row groups read" in text and "polars" in text

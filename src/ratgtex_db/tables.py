@@ -52,6 +52,15 @@ class Table:
     #: Rows per Parquet row group: small for pair tables so that gene (chrom + TSS window) and
     #: variant/region lookups skip most of a file on row-group min/max statistics.
     row_group_rows: int = 256 * 1024
+    #: Columns with a Parquet bloom filter per row group: the ids users filter on by equality
+    #: (``WHERE gene_id = ?``, ``IN``, ``list_contains``) whose values are not ordered in the
+    #: file, so min/max statistics cannot skip a row group; DuckDB probes the filters.
+    bloom: tuple[str, ...] = ()
+    #: Integer columns stored with DELTA_BINARY_PACKED pages. TSS distances step with the
+    #: positions inside a phenotype's window but are shifted by each phenotype's TSS, so plain
+    #: + zstd cannot match one window's run in the next; their deltas repeat (4M-row signif
+    #: file: 3.3 -> 2.3 bytes per row). Positions themselves repeat as they are: plain.
+    delta: tuple[str, ...] = ()
 
     @property
     def schema(self) -> pa.Schema:
@@ -67,12 +76,31 @@ class Table:
         return list(self.partition_keys) + self.column_names
 
 
-PAIR_ROW_GROUP_ROWS = 32 * 1024
+#: A looked-up gene or variant has a few hundred rows in a file, inside one or two row groups
+#: that DuckDB inflates whole (column chunk by column chunk), so a lookup's cost is mostly the
+#: size of the groups it hits times the 78 files. Measured on the release-shaped lake (CPU per
+#: lookup, gene / variant / region): 32k rows 125-177 / 280-356 / 263-394 ms; 16k 136 / 209 /
+#: 215 ms for +1% bytes; 8k 143 / 168 / 206 ms but the floor (bloom probes of every group)
+#: 38 -> 89 ms; 4096-row pages in 32k groups helped as much as 16k groups but cost 10-40% bytes.
+PAIR_ROW_GROUP_ROWS = 16 * 1024
 
 
-def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024):
-    return Table(name, tuple(columns), tuple(partition_keys), tuple(sort_key), doc,
-                 row_group_rows)
+#: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
+#: per rat, a few hundred rats) sit in one or two groups, found by their bloom filters.
+MATRIX_ROW_GROUP_ROWS = 64 * 1024
+
+#: Bloom-filtered id columns of the pair tables and of the matrices.
+PAIR_BLOOM = ("phenotype_id", "gene_id", "variant_id")
+MATRIX_BLOOM = ("phenotype_id", "gene_id")
+
+
+def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024,
+       bloom=()):
+    cols = tuple(columns)
+    names = {n for n, _ in cols}
+    return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
+                 tuple(b for b in bloom if b in names),
+                 ("tss_distance",) if "tss_distance" in names and not sort_key else ())
 
 
 QTL_STATS = (
@@ -183,12 +211,14 @@ TABLES: dict[str, Table] = {
             ["version", "tissue", "unit"],
             [("phenotype_id", S), ("gene_id", S), ("chrom", S), ("tss", I32), ("rat_id", S),
              ("value", F64)],
+            row_group_rows=MATRIX_ROW_GROUP_ROWS, bloom=MATRIX_BLOOM,
         ),
         _t(
             "phenotypes",
             ["version", "tissue", "modality", "normalized"],
             [("phenotype_id", S), ("gene_id", S), ("chrom", S), ("tss", I32), ("rat_id", S),
              ("value", F64)],
+            row_group_rows=MATRIX_ROW_GROUP_ROWS, bloom=MATRIX_BLOOM,
         ),
         _t(
             "covariates",
@@ -252,7 +282,10 @@ TABLES: dict[str, Table] = {
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
-        # pos prune both gene lookups (chrom + TSS +- 1 Mb) and variant/region lookups.
+        # pos prune region lookups and the canned gene (chrom + TSS +- 1 Mb) and variant
+        # lookups; a phenotype's (so a gene's) pairs are contiguous, so the bloom filters of
+        # the ids leave an ad hoc `WHERE gene_id = ?` one or two row groups per file. Sorting
+        # by gene instead would make region lookups read every row group.
         _t(
             "cis_qtl_signif",
             ["version", "tissue", "modality"],
@@ -271,7 +304,7 @@ TABLES: dict[str, Table] = {
                 ("slope_se", F64),
                 ("pval_nominal_threshold", F64),
             ],
-            row_group_rows=PAIR_ROW_GROUP_ROWS,
+            row_group_rows=PAIR_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
         ),
         _t(
             "trans_qtl_pairs",
@@ -287,13 +320,13 @@ TABLES: dict[str, Table] = {
                 ("slope_se", F64),
                 ("af", F64),
             ],
-            row_group_rows=PAIR_ROW_GROUP_ROWS,
+            row_group_rows=PAIR_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
         ),
         _t(
             "cis_pvals",
             ["version", "tissue"],
             [("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32), ("pval_nominal", F64)],
-            row_group_rows=PAIR_ROW_GROUP_ROWS,
+            row_group_rows=PAIR_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
         ),
         _t(
             "gene_esnps",
@@ -307,7 +340,7 @@ TABLES: dict[str, Table] = {
                 ("pval_nominal", F64),
                 ("slope", F64),
             ],
-            row_group_rows=PAIR_ROW_GROUP_ROWS,
+            row_group_rows=PAIR_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
         ),
         _t(
             "variants",
@@ -320,7 +353,7 @@ TABLES: dict[str, Table] = {
             "genotype_rows",
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(I8))],
-            row_group_rows=PAIR_ROW_GROUP_ROWS // 8,
+            row_group_rows=4 * 1024,
         ),
         _t(
             "genotype_samples",

@@ -1,0 +1,102 @@
+"""Lookups skip the row groups that cannot match: pair tables and matrices carry bloom filters
+on their id columns, and DuckDB, given ``WHERE id = ?`` / ``IN`` / ``list_contains``, reads only
+the row groups whose filter may hold the value (counted from DuckDB's own JSON profile)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ratgtex_db.tables import TABLES
+from ratgtex_db.write import PartitionWriter
+
+ROWS_PER_GROUP = 1000
+
+
+def _signif_file(tmp_path: Path) -> Path:
+    """A cis_qtl_signif partition in release order: phenotype blocks by TSS, each a window of
+    positions; gene names in no order (so min/max statistics cannot prune on them)."""
+    table = dataclasses.replace(TABLES["cis_qtl_signif"], row_group_rows=ROWS_PER_GROUP)
+    writer = PartitionWriter(table, tmp_path)
+    names = [f"Gene{(i * 7919) % 1000:03d}x" for i in range(40)]  # unordered
+    for block, gene in enumerate(names):
+        n = 250
+        tss = 1_000_000 + 50_000 * block
+        pos = [tss - 120_000 + 1000 * k for k in range(n)]
+        writer.write(pa.table({
+            "phenotype_id": [f"{gene}__grp_{block % 3}"] * n,
+            "gene_id": [gene] * n,
+            "variant_id": [f"chr1:{p}" for p in pos],
+            "chrom": ["chr1"] * n,
+            "pos": pa.array(pos, pa.int32()),
+            "tss_distance": pa.array([p - tss for p in pos], pa.int32()),
+            "af": [0.25] * n,
+            "ma_samples": pa.array([10] * n, pa.int32()),
+            "ma_count": pa.array([11] * n, pa.int32()),
+            "pval_nominal": [1e-8 * (k + 1) for k in range(n)],
+            "slope": [0.5] * n,
+            "slope_se": [0.1] * n,
+            "pval_nominal_threshold": [1e-5] * n,
+        }))
+    return writer.close()
+
+
+def _groups_read(con: duckdb.DuckDBPyConnection, sql: str, params: list, tmp_path: Path
+                 ) -> tuple[int, int, int]:
+    out = tmp_path / "profile.json"
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = '{out}'")
+    rows = len(con.execute(sql, params).fetchall())
+    con.execute("PRAGMA disable_profiling")
+    q = json.loads(out.read_text())["query"]
+    return rows, q["total_row_groups_scanned"], q["total_row_groups_to_scan"]
+
+
+@pytest.fixture(scope="module")
+def signif(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _signif_file(tmp_path_factory.mktemp("prune"))
+
+
+def test_id_columns_have_bloom_filters_and_tss_distance_is_delta_encoded(signif: Path):
+    meta = pq.ParquetFile(signif).metadata
+    assert meta.num_row_groups == 10
+    con = duckdb.connect()
+    for col in ("gene_id", "phenotype_id", "variant_id"):
+        probe = con.execute("SELECT bloom_filter_excludes FROM parquet_bloom_probe(?, ?, ?)",
+                            [str(signif), col, "absent-value"]).fetchall()
+        assert len(probe) == 10 and sum(x for (x,) in probe) >= 9, col
+    rg = meta.row_group(0)
+    cols = {rg.column(j).path_in_schema: rg.column(j) for j in range(rg.num_columns)}
+    assert "DELTA_BINARY_PACKED" in cols["tss_distance"].encodings
+    got = pq.read_table(signif)
+    assert got.column("tss_distance").to_pylist() == [
+        p - (1_000_000 + 50_000 * (i // 250)) for i, p in enumerate(got.column("pos").to_pylist())]
+
+
+@pytest.mark.parametrize("where", ["gene_id = ?", "gene_id IN (?)", "list_contains([?], gene_id)"])
+def test_gene_lookup_reads_only_the_groups_holding_the_gene(signif: Path, tmp_path: Path,
+                                                           where: str):
+    con = duckdb.connect()
+    gene = "Gene" + f"{(17 * 7919) % 1000:03d}x"  # block 17: rows 4250..4499, one row group
+    sql = f"SELECT * FROM read_parquet(?) WHERE {where}"
+    rows, read, total = _groups_read(con, sql, [str(signif), gene], tmp_path)
+    assert rows == 250
+    assert total == 10 and read <= 2  # its group, plus at most one bloom false positive
+
+
+def test_variant_and_phenotype_lookups_prune(signif: Path, tmp_path: Path):
+    con = duckdb.connect()
+    # chr1:1000000 lies in the windows of blocks 0, 1 and 2 (rows 120, 320, 520: groups 0)
+    rows, read, _ = _groups_read(con, "SELECT * FROM read_parquet(?) WHERE variant_id = ?",
+                                 [str(signif), "chr1:1000000"], tmp_path)
+    assert rows == 3 and read <= 2
+    rows, read, _ = _groups_read(con, "SELECT * FROM read_parquet(?) WHERE phenotype_id = ?",
+                                 [str(signif), "Gene" + f"{(3 * 7919) % 1000:03d}x__grp_0"],
+                                 tmp_path)
+    assert rows == 250 and read <= 2
