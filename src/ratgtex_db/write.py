@@ -86,9 +86,17 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     }
     if encoding:
         options["column_encoding"] = encoding
-    if blooms:
+    if blooms and _writes_bloom_filters():
         options["bloom_filter_options"] = blooms
     return options
+
+
+def _writes_bloom_filters() -> bool:
+    """pyarrow writes bloom filters from version 22 on; older ones write the same lake
+    without them (lookups then prune on statistics only)."""
+    import inspect
+
+    return "bloom_filter_options" in inspect.signature(pq.ParquetWriter.__init__).parameters
 
 
 class PartitionWriter:
