@@ -92,7 +92,7 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
 
 
 def _writes_bloom_filters() -> bool:
-    """pyarrow writes bloom filters from version 22 on; older ones write the same lake
+    """Recent pyarrow versions write bloom filters; older ones write the same lake
     without them (lookups then prune on statistics only)."""
     import inspect
 
