@@ -522,8 +522,10 @@ def _files_of(snap: Path) -> set[str]:
 
 
 def needs_maintenance(db_dir: Path) -> bool:
-    """Cheap test: a crashed commit to finish, or garbage whose grace period is over."""
-    if (db_dir / PENDING_NAME).exists():
+    """Cheap test: a crashed commit to finish, staging left by a killed ingest (or in use by
+    a running one: then :func:`maintain` finds the lock taken), or garbage whose grace period
+    is over."""
+    if (db_dir / PENDING_NAME).exists() or staging_dir(db_dir).exists():
         return True
     due = store_dir(db_dir) / GC_DUE_NAME
     try:
