@@ -238,3 +238,32 @@ def test_unknown_scale_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="unknown scale"):
         synthesize(tmp_path, scale="huge")
     assert KINDS_BY_NAME["vcf"].tables
+
+
+def test_synthetic_allele_statistics_are_those_of_the_genotypes(tiny_db):
+    """What a geneticist checks first: each significant pair's af, ma_count and ma_samples are
+    what the tissue's rats' genotypes give (af = k / 2n), and no monomorphic variant is
+    significant."""
+    import ratgtex_db
+
+    with ratgtex_db.open(tiny_db) as db:
+        got = db.sql("""
+            WITH calls AS (
+                SELECT c.tissue, c.modality, c.phenotype_id, c.variant_id, c.af, c.ma_count,
+                       c.ma_samples, sum(g.dosage) AS alt, 2 * count(g.dosage) AS n,
+                       count(*) FILTER (g.dosage = 1) AS het,
+                       count(*) FILTER (g.dosage = 2) AS hom_alt,
+                       count(*) FILTER (g.dosage = 0) AS hom_ref
+                FROM cis_qtl_signif AS c
+                JOIN rat_ids AS r ON r.tissue = c.tissue
+                JOIN genotypes AS g ON g.variant_id = c.variant_id AND g.rat_id = r.rat_id
+                GROUP BY ALL)
+            SELECT count(*) AS pairs,
+                   count(*) FILTER (abs(af - alt / n) > 1e-6) AS af_wrong,
+                   count(*) FILTER (ma_count <> least(alt, n - alt)) AS ma_count_wrong,
+                   count(*) FILTER (ma_samples <> het + CASE WHEN alt <= n - alt THEN hom_alt
+                                                             ELSE hom_ref END) AS ma_samples_wrong,
+                   count(*) FILTER (alt = 0 OR alt = n) AS monomorphic
+            FROM calls""").row(0, named=True)
+    assert got["pairs"] > 1000
+    assert got == dict(got, af_wrong=0, ma_count_wrong=0, ma_samples_wrong=0, monomorphic=0)
