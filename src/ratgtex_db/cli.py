@@ -888,6 +888,30 @@ def plot_sharing(
                               **_size(width, height, dpi)), output)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    static: Annotated[Path | None, typer.Option(
+        "--static", help="A folder of static files served at / (e.g. a built copy of the "
+        "portal's site, whose pages call /api/v4/).", show_default=False)] = None,
+    version: VersionOpt = None,
+) -> None:
+    """Serve the RatGTEx portal's REST API (/api/v4/...) from the local lake, read-only.
+
+    Example: ratgtex-db serve --port 8000   (then GET /api/v4/gene?geneId=Lft19; docs at /docs)
+    """
+    from ratgtex_db.serve import run
+
+    if static is not None and not static.is_dir():
+        raise ConfigError(f"--static {static}: no such folder")
+    assert state.db is not None
+    with open_db():  # the same checks and messages as the query commands
+        pass
+    run(state.db, host=host, port=port, static=static, version=version)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
