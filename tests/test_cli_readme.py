@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Help examples that need something else than the demo db (network, a release folder).
-NOT_ON_THE_DEMO = {"synth", "ingest", "download", "demo"}
+NOT_ON_THE_DEMO = {"synth", "ingest", "download", "demo", "serve"}  # serve runs until stopped
 
 
 @pytest.fixture(scope="module")
