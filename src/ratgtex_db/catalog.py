@@ -174,15 +174,6 @@ def view_files() -> list[Path]:
     return sorted((sql_dir() / "views").glob("*.sql"))
 
 
-def view_doc(path: Path) -> str:
-    """The one-line meaning of a view: its SQL file's first comment, without the name."""
-    for line in path.read_text().splitlines():
-        if line.startswith("--"):
-            text = line.lstrip("- ").strip()
-            return text.split(":", 1)[1].strip() if text.startswith(path.stem + ":") else text
-    return ""
-
-
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create every view of ``sql/views`` (file stem = view name) in the default database,
     dependencies first. A view depends on another when the other's name appears as a word

@@ -232,11 +232,11 @@ def ingest(
     with lake.IngestLock(db_dir):
         lake.ensure(db_dir)
         try:
-            _manifest_snapshot(db_dir)
+            by_path, by_sha = _manifest_snapshot(db_dir)
         except catalog.LegacyCatalog:
             lake.migrate(db_dir)
+            by_path, by_sha = _manifest_snapshot(db_dir)
         lake.recover(db_dir)
-        by_path, by_sha = _manifest_snapshot(db_dir)
         committer = _Committer(db_dir, report, notify)
         todo = _plan(found, db_dir, report, by_path, by_sha, force, dry_run=False,
                      committer=committer, notify=notify)

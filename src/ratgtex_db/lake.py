@@ -136,8 +136,9 @@ def _attach_new(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 @contextmanager
-def snapshot(db_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable copy of the current catalog (or a new one), published when the block ends.
+def snapshot(db_dir: Path, *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of the current catalog (or, if there is none or ``fresh``, a new empty
+    one), published when the block ends.
 
     The connection's default database is the copy; if the block raises, nothing is published.
     Call with the writer's lock held.
@@ -148,7 +149,7 @@ def snapshot(db_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     current = catalog_path(db_dir)
     con = duckdb.connect()
     try:
-        if current.exists():
+        if current.exists() and not fresh:
             shutil.copyfile(current, path)
             catalog.attach(con, path, "snap")
             con.execute("USE snap")
@@ -382,31 +383,15 @@ def migrate(db_dir: Path) -> None:
         if not dest.exists():
             dest.parent.mkdir(parents=True, exist_ok=True)
             _link_or_copy(lake / rel, dest)
-    snaps = snapshots_dir(db_dir)
-    snaps.mkdir(parents=True, exist_ok=True)
-    path = snaps / f"catalog-{time.time_ns():020d}-{os.getpid()}.duckdb"
-    con = duckdb.connect()
-    try:
-        _attach_new(con, path)
-        con.execute("USE snap")
-        con.execute(catalog.INTERNAL_SQL)
-        con.execute(catalog.MANIFEST_SQL)
+    with snapshot(db_dir, fresh=True) as con:
         if files:
             con.executemany(f"INSERT INTO {catalog.INTERNAL}.lake_files VALUES (?, ?, ?, ?, ?, ?)",
                             [list(f) for f in files])
         if manifest:
             con.executemany(f"INSERT INTO ingested_files ({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' for _ in cols)})", [list(r) for r in manifest])
-        catalog.initialize(con, db_dir)
-        con.execute("USE memory")
-        con.execute("DETACH snap")
-    except BaseException:
-        con.close()
-        path.unlink(missing_ok=True)
-        raise
-    con.close()
-    _mark_pending(db_dir)
-    _publish(db_dir, path)
+        catalog.refresh_lake_views(con, db_dir)
+        _mark_pending(db_dir)
     if sync_lake(db_dir) == 0:
         _clear_pending(db_dir)
 
