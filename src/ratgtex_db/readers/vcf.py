@@ -139,6 +139,18 @@ def read_header(name: str, stream: BinaryIO) -> tuple[int, list[str]]:
     return lines, samples
 
 
+
+def _take_calls(view: memoryview, gs: int, end: int, cr: bool, fixed: np.ndarray,
+                fixed_view: memoryview, filled: int, width: int) -> int:
+    """Copy one record's GT calls ``view[gs:end]`` and its line end into ``fixed`` at
+    ``filled`` as ``width`` bytes ending in LF (a CR LF end loses its CR); returns the new fill."""
+    if cr:
+        fixed_view[filled:filled + width - 1] = view[gs:end - 1]
+        fixed[filled + width - 1] = 10
+    else:
+        fixed_view[filled:filled + width] = view[gs:end + 1]
+    return filled + width
+
 class _Records:
     """Parse record lines into the columns of the next batch and the decoded calls."""
 
@@ -226,12 +238,7 @@ class _Records:
                 gs = m.end()
                 cr = buf[end - 1] == 13  # a CR LF line end
                 if end - cr - gs == width - 1 and fmt == b"GT":
-                    if cr:
-                        fixed_view[filled:filled + width - 1] = view[gs:end - 1]
-                        fixed[filled + width - 1] = 10
-                    else:
-                        fixed_view[filled:filled + width] = view[gs:end + 1]
-                    filled += width
+                    filled = _take_calls(view, gs, end, cr, fixed, fixed_view, filled, width)
                     fixed_rows.append(len(lines))
                 else:
                     other += view[gs:end - cr]
@@ -284,12 +291,7 @@ class _Records:
             if gs - 4 <= at or buf[gs - 4:gs] != b"\tGT\t":
                 return False
             prefixes.append(view[at:gs - 4])
-            if cr:
-                fixed_view[filled:filled + width - 1] = view[gs:end - 1]
-                fixed[filled + width - 1] = 10
-            else:
-                fixed_view[filled:filled + width] = view[gs:end + 1]
-            filled += width
+            filled = _take_calls(view, gs, end, cr, fixed, fixed_view, filled, width)
             at = end + 1
         m = len(prefixes)
         prefixes.append(b"")
