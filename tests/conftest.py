@@ -32,3 +32,18 @@ def tiny_db(tiny_v4: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ingest([tiny_v4], out)
     assert not report.failed, [r.message for r in report.failed]
     return out
+
+
+@pytest.fixture
+def run(tiny_db: Path):
+    """``run(*args)``: the CLI in process (Typer's runner) on the tiny database."""
+    from typer.testing import CliRunner
+
+    from ratgtex_db.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict | None = None):
+        return runner.invoke(app, ["--db", str(tiny_db), *args], input=input, env=env)
+
+    return invoke

@@ -4,8 +4,6 @@ absent; conventions (--version, --db after the command, case-insensitive choices
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -13,16 +11,6 @@ from ratgtex_db.cli import app
 
 GENE = "A1c612"  # a gene of the tiny release (seed 1)
 VARIANT = "chr2:4616631"  # its lead variant in BLA
-
-
-@pytest.fixture
-def run(tiny_db: Path):
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, env: dict | None = None):
-        return runner.invoke(app, ["--db", str(tiny_db), *args], input=input, env=env)
-
-    return invoke
 
 
 def one_error(res, *parts: str) -> str:

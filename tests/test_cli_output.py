@@ -18,16 +18,6 @@ from ratgtex_db.cli import app
 Q = "SELECT tissue, gene_id, variant_id, pos, pval_nominal FROM eqtls_indep ORDER BY ALL"
 
 
-@pytest.fixture
-def run(tiny_db: Path):
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, env: dict | None = None):
-        return runner.invoke(app, ["--db", str(tiny_db), *args], input=input, env=env)
-
-    return invoke
-
-
 def _cli(tiny_db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "ratgtex_db", "--db", str(tiny_db), *args]
 
