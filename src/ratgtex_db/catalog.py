@@ -132,8 +132,12 @@ def _private_copy(path: Path) -> Path:
 # --- content of a snapshot ------------------------------------------------------------------
 
 
-def lake_view_sql(table: Table, files: list[str]) -> str:
-    """The SELECT behind ``_ratgtex.lake_<table>``: partition columns, then stored columns."""
+def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = None) -> str:
+    """The SELECT behind ``_ratgtex.lake_<table>``: partition columns, then stored columns.
+
+    ``present`` (the columns the files have, when some file lacks some of the table's: files
+    written before the table gained a column, e.g. ``genes.gene_symbol``) reads the files by
+    column name, and a column no file has as a typed NULL."""
     from ratgtex_db.tables import DUCKDB_TYPES, PARTITION_TYPES
 
     if not files:
@@ -141,12 +145,33 @@ def lake_view_sql(table: Table, files: list[str]) -> str:
         cols += [f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}" for n, t in table.columns]
         return f"SELECT {', '.join(cols)} WHERE false"
     hive = ", ".join(f"{_lit(k)}: {PARTITION_TYPES[k]}" for k in table.partition_keys)
-    cols = [_q(k) for k in table.partition_keys] + [_q(n) for n, _ in table.columns]
+    cols = [_q(k) for k in table.partition_keys] + [
+        _q(n) if present is None or n in present else f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
+        for n, t in table.columns
+    ]
     file_list = ", ".join(_lit(f) for f in files)
+    by_name = ", union_by_name = true" if present is not None else ""
     return (
         f"SELECT {', '.join(cols)} FROM read_parquet([{file_list}], hive_partitioning = true, "
-        f"hive_types = {{{hive}}})"
+        f"hive_types = {{{hive}}}{by_name})"
     )
+
+
+def _older_columns(con: duckdb.DuckDBPyConnection, table: Table, files: list[str]
+                   ) -> set[str] | None:
+    """The columns the files have, if some file lacks a stored column of ``table`` (it was
+    written before the column existed); None when every file has them all."""
+    file_list = ", ".join(_lit(f) for f in files)
+    try:
+        rows = con.execute(
+            f"SELECT file_name, list(name) FROM parquet_schema([{file_list}]) GROUP BY file_name"
+        ).fetchall()
+    except duckdb.Error:  # a missing or broken object: the view names it when queried
+        return None
+    want = set(table.column_names)
+    if all(want <= set(names) for _f, names in rows):
+        return None
+    return {n for _f, names in rows for n in names}
 
 
 def refresh_lake_views(
@@ -166,8 +191,9 @@ def refresh_lake_views(
             f"SELECT file FROM {files_from} WHERE table_name = ? ORDER BY partition", [name]
         ).fetchall()
         files = [str(store / r[0]) for r in rows]
+        present = _older_columns(con, TABLES[name], files) if files else None
         con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{_q('lake_' + name)} AS "
-                    f"{lake_view_sql(TABLES[name], files)}")
+                    f"{lake_view_sql(TABLES[name], files, present=present)}")
 
 
 def view_files() -> list[Path]:
@@ -229,11 +255,17 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, *, prefix: str = "") -> s
 
 
 def views_digest() -> str:
-    """A digest of the shipped view SQL, so a changed ``sql/views`` is applied on next open."""
+    """A digest of the shipped view SQL and of the stored tables' columns, so a changed
+    ``sql/views`` or a column added to a table is applied on next open."""
+    from ratgtex_db.tables import TABLES
+
     h = hashlib.sha256()
     for p in view_files():
         h.update(p.name.encode())
         h.update(p.read_bytes())
+    for name, table in sorted(TABLES.items()):
+        cols = ",".join(f"{c}:{t}" for c, t in table.columns)
+        h.update(f"{name}({','.join(table.partition_keys)};{cols})".encode())
     return h.hexdigest()[:16]
 
 

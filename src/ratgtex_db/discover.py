@@ -63,7 +63,7 @@ def discover(sources: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
                 continue
             seen.add(path)
             try:
-                m = match(path.name)
+                m = match(path)
                 err = None
             except UnknownFileKind as exc:
                 m, err = None, str(exc)

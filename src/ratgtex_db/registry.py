@@ -9,7 +9,7 @@ partition values taken from the file name. See release-format.md sections 1.2 an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import pyarrow as pa
@@ -27,7 +27,9 @@ from ratgtex_db.release import (  # noqa: F401 - the registry re-exports the voc
     NORMS,
     SUB_DATASETS_V4,
     TISSUES,
+    UNITS,
     UNITS_V4,
+    VERSIONS,
 )
 from ratgtex_db.tables import F64, I32, QTL_STATS, B, S
 
@@ -38,29 +40,55 @@ PLACEHOLDERS: dict[str, str] = {
     "tissue": r"[A-Za-z0-9]+",
     "modality": "|".join(MODALITIES),
     "norm": "|".join(NORMS),
-    "unit": "|".join(UNITS_V4),
+    "unit": r"log2|tpm|iqn\.filtered|iqn",
     "dataset": r"[A-Za-z0-9_]+",
     "any": r"[^/]+",
 }
 
+ALL_VERSIONS = VERSIONS
+
 
 @dataclass(frozen=True)
 class Col:
-    """One declared source column: its header name, contract name and Arrow type."""
+    """One declared source column: its header name, contract name and Arrow type.
+
+    ``optional`` columns may be absent from a file's header (then the contract column is
+    NULL); ``aliases`` are other header names of the same column (e.g. tensorQTL's ``maf``
+    for ``af``). A column whose ``name`` is empty is accepted in the header and not stored.
+    """
 
     source: str
     name: str
     type: pa.DataType
+    optional: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def dropped(self) -> bool:
+        return not self.name
 
 
-def _cols(*specs: tuple[str, str, pa.DataType] | tuple[str, pa.DataType]) -> tuple[Col, ...]:
+def _cols(*specs: tuple[str, str, pa.DataType] | tuple[str, pa.DataType] | Col
+          ) -> tuple[Col, ...]:
     out = []
     for spec in specs:
-        if len(spec) == 2:
+        if isinstance(spec, Col):
+            out.append(spec)
+        elif len(spec) == 2:
             out.append(Col(spec[0], spec[0], spec[1]))  # type: ignore[arg-type]
         else:
             out.append(Col(*spec))  # type: ignore[arg-type]
     return tuple(out)
+
+
+def _opt(source: str, name: str | None = None, typ: pa.DataType = S) -> Col:
+    """A column files of the kind may or may not have."""
+    return Col(source, source if name is None else name, typ, optional=True)
+
+
+def _drop(source: str) -> Col:
+    """A column that files may carry and that is not stored (the reason is at the use)."""
+    return Col(source, "", S, optional=True)
 
 
 @dataclass(frozen=True)
@@ -85,9 +113,32 @@ class CopyRule:
                 and all(other.get(k) == this.get(k) for k in self.shared))
 
 
+#: How a table's ``gene_id`` follows from ``phenotype_id`` (release-format 2.4):
+#: ``pantry`` = text before the first ``__`` (v4; the whole id when there is none);
+#: ``leafcutter`` = text after the last ``:`` (v1-v3 splice ids ``chr:start:end:clu_N:gene``).
+GENE_RULES = ("pantry", "leafcutter")
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a kind's files look in some versions: their path template, columns and the values
+    their names imply. Unset fields (None) are the kind's own (its v4 form)."""
+
+    versions: tuple[str, ...]
+    template: str
+    columns: tuple[Col, ...] | None = None
+    fixed: tuple[tuple[str, str], ...] | None = None
+    member: str | None = None
+    gene_rule: str | None = None
+    expand: tuple[str, ...] | None = None
+    linked: bool | None = None
+    description: str | None = None
+
+
 @dataclass(frozen=True)
 class FileKind:
-    """A release file kind.
+    """A release file kind: its v4 form (``template``, ``columns``, ...) for ``versions``,
+    and in ``forms`` how its files look in other versions (release-format 5).
 
     ``layout`` says how rows become table rows:
 
@@ -95,11 +146,14 @@ class FileKind:
     - ``bed``: BED matrix, ``columns`` fixed, every other column a sample -> long;
     - ``covar``: covariate rows x sample columns -> long;
     - ``median``: ``geneId`` + one column per tissue -> long;
-    - ``gene``: annotation columns + ``expr_/testedEqtl_/eqtl_{tissue}`` flags -> two tables;
+    - ``gene``: annotation columns + per-tissue flag columns -> two tables;
     - ``rat_ids`` / ``fastq_map``: headerless one- or two/three-field lines;
     - ``zip``: every member a small TSV with ``columns``; ``member`` regex gives ``gene_id``;
     - ``vcf``: genotype VCF (variants + genotypes);
     - ``skip``: recognised but not ingested, ``skip_reason`` says why.
+
+    A :class:`Match` carries the kind resolved to the form its file has (:meth:`at`), so
+    readers see one template, one column list and one gene rule.
     """
 
     name: str
@@ -118,6 +172,11 @@ class FileKind:
     linked: bool = True
     #: Set when some files of this kind are byte copies of another kind's files.
     copy_of: CopyRule | None = None
+    #: Versions whose files have this (the v4) form.
+    versions: tuple[str, ...] = ("v4",)
+    #: The forms of other versions.
+    forms: tuple[Form, ...] = ()
+    gene_rule: str = "pantry"
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,23 +186,44 @@ class FileKind:
     def table(self) -> str | None:
         return self.tables[0] if self.tables else None
 
+    def resolved(self) -> list[FileKind]:
+        """This kind once per form, each with that form's template, columns and versions."""
+        out = [self]
+        for form in self.forms:
+            changes: dict[str, object] = {"template": form.template, "versions": form.versions,
+                                          "forms": ()}
+            for attr in ("columns", "fixed", "member", "gene_rule", "expand", "linked",
+                         "description"):
+                value = getattr(form, attr)
+                if value is not None:
+                    changes[attr] = value
+            out.append(replace(self, **changes))
+        return out
+
+    def at(self, version: str) -> list[FileKind]:
+        """The resolved forms of this kind that files of ``version`` have."""
+        return [k for k in self.resolved() if version in k.versions]
+
     def filename(self, **values: str) -> str:
-        """The release path of one file of this kind (used by ``synth`` and ``download``)."""
+        """The release path of one file of this form (used by ``synth`` and ``download``)."""
         values.setdefault("genome", GENOMES.get(values.get("version", ""), "rn8"))
         return self.template.format(**values)
 
     def paths(self, version: str, tissues: tuple[str, ...] | list[str] | None = None) -> list[str]:
         """Every release path of this kind for a version, expanding tissue/modality/norm/unit."""
-        combos: list[dict[str, str]] = [{"version": version}]
-        choices = {
-            "tissue": tuple(tissues) if tissues is not None else TISSUES[version],
-            "modality": MODALITIES,
-            "norm": NORMS,
-            "unit": UNITS_V4,
-        }
-        for key in self.expand:
-            combos = [dict(c, **{key: v}) for c in combos for v in choices[key]]
-        return [self.filename(**c) for c in combos]
+        out: list[str] = []
+        for form in self.at(version):
+            combos: list[dict[str, str]] = [{"version": version}]
+            choices = {
+                "tissue": tuple(tissues) if tissues is not None else TISSUES[version],
+                "modality": MODALITIES,
+                "norm": NORMS,
+                "unit": UNITS[version],
+            }
+            for key in form.expand:
+                combos = [dict(c, **{key: v}) for c in combos for v in choices[key]]
+            out.extend(form.filename(**c) for c in combos)
+        return out
 
 
 def _template_regex(name_template: str) -> re.Pattern[str]:
@@ -178,6 +258,29 @@ _SIGNIF = _cols(
     ("pval_nominal_threshold", F64),
 )
 
+#: v1-v3 tensorQTL signif files: ``gene_id`` first for eQTLs (the expression phenotype is the
+#: gene), ``phenotype_id`` for sQTLs; v3 adds tensorQTL >= 1.0.9's ``start_distance`` and
+#: appends the recomputed strand-aware ``tss_distance`` (release-format 5.2, [CODE, verify]):
+#: the TSS distance is always the column named ``tss_distance``, ``start_distance`` is not
+#: stored (it is the distance to the BED start, not to the TSS).
+_SIGNIF_STATS_OLD = (
+    ("variant_id", S),
+    ("tss_distance", I32),
+    _drop("start_distance"),
+    ("af", F64),
+    ("ma_samples", I32),
+    ("ma_count", I32),
+    ("pval_nominal", F64),
+    ("slope", F64),
+    ("slope_se", F64),
+    ("pval_nominal_threshold", F64),
+)
+_OLD_EQTL_ID = Col("gene_id", "phenotype_id", S, aliases=("phenotype_id",))
+_OLD_SQTL_ID = Col("phenotype_id", "phenotype_id", S, aliases=("ID",))
+_TRANS_STATS = (("pval", F64), ("slope", F64), ("slope_se", F64), ("af", F64))
+_V12 = ("v1", "v2")
+_V123 = ("v1", "v2", "v3")
+
 KINDS: tuple[FileKind, ...] = (
     FileKind(
         "gene",
@@ -195,6 +298,20 @@ KINDS: tuple[FileKind, ...] = (
             ("hasEqtl", "has_eqtl", B),
         ),
         description="gene annotation + per-tissue expressed/tested/eQTL flags (wide)",
+        forms=(
+            Form(_V12, "gene.{version}.txt", columns=_cols(
+                ("geneId", "gene_id", S), ("geneSymbol", "gene_symbol", S),
+                ("chromosome", "chrom", S), ("start", I32), ("end", I32), ("strand", S),
+                ("tss", I32), ("description", S), ("hasEqtl", "has_eqtl", B)),
+                description="gene annotation (Ensembl ids + symbols) + per-tissue "
+                            "expression/eQTL/splicing flags (wide)"),
+            Form(("v3",), "gene.{version}.txt", columns=_cols(
+                ("geneId", "gene_id", S), ("geneIdEnsembl", "gene_id_ensembl", S),
+                ("chromosome", "chrom", S), ("start", I32), ("end", I32), ("strand", S),
+                ("tss", I32), ("description", S), ("hasEqtl", "has_eqtl", B)),
+                description="gene annotation (RefSeq symbols + Ensembl ids) + per-tissue "
+                            "expression/eQTL/splicing flags (wide)"),
+        ),
     ),
     FileKind(
         "exon",
@@ -214,6 +331,7 @@ KINDS: tuple[FileKind, ...] = (
         ),
         description="exons of the collapsed gene models",
         linked=False,
+        forms=(Form(("v3",), "exon.{version}.txt"),),
     ),
     FileKind(
         "tissue_info",
@@ -237,6 +355,23 @@ KINDS: tuple[FileKind, ...] = (
         ),
         description="per-tissue metadata and counts",
         linked=False,
+        # v3's API-only table: the v4 columns by name; those the v3 server did not need are
+        # optional, and openapi's spelling ``hasEgenes`` is accepted (release-format 5.1, 7.21).
+        forms=(Form(("v3",), "tissueInfo.{version}.txt", columns=_cols(
+            ("tissueSiteDetailId", "tissue", S),
+            _opt("tissueSiteDetailAbbr", "tissue_site_detail_abbr"),
+            ("tissueSiteDetail", "tissue_site_detail", S),
+            _opt("tissueSite", "tissue_site"),
+            ("colorHex", "color_hex", S),
+            _opt("colorRgb", "color_rgb"),
+            _opt("dataset"),
+            _opt("rnaSeqSampleCount", "rna_seq_sample_count", I32),
+            _opt("rnaSeqAndGenotypeSampleCount", "rna_seq_and_genotype_sample_count", I32),
+            _opt("expressedGeneCount", "expressed_gene_count", I32),
+            _opt("eGeneCount", "e_gene_count", I32),
+            _opt("datasetId", "dataset_id"),
+            Col("hasEGenes", "has_e_genes", B, optional=True, aliases=("hasEgenes",)),
+        )),),
     ),
     FileKind(
         "autocomplete",
@@ -244,6 +379,7 @@ KINDS: tuple[FileKind, ...] = (
         "skip",
         skip_reason="presentation: the portal's search-box gene list (same ids as gene table)",
         linked=False,
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "rats",
@@ -252,6 +388,7 @@ KINDS: tuple[FileKind, ...] = (
         tables=("rats",),
         columns=_cols(("rat_id", S), ("sex", S), ("coatcolor", S), ("tissues", S)),
         description="one row per rat",
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "samples",
@@ -266,6 +403,7 @@ KINDS: tuple[FileKind, ...] = (
             ("SRA_accession", "sra_accession", S),
         ),
         description="one row per (sub-dataset, rat)",
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "rats_html",
@@ -290,6 +428,7 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue"),
         expand=("tissue",),
         description="final post-QC rat ids of a tissue (no header)",
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "fastq_map",
@@ -300,6 +439,7 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue"),
         expand=("tissue",),
         description="FASTQ path(s) -> rat id (no header; 2 or 3 fields)",
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "covar",
@@ -310,6 +450,13 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue", "modality"),
         expand=("tissue", "modality"),
         description="covariates used for mapping (covariate rows x sample columns)",
+        forms=(
+            Form(_V123, "covar/covar.{tissue}.{version}.txt", fixed=(("modality", "expression"),),
+                 expand=("tissue",), description="covariates of the eQTL mapping"),
+            Form(_V123, "splice/covar_splice.{tissue}.{version}.txt",
+                 fixed=(("modality", "splicing"),), expand=("tissue",),
+                 description="covariates of the sQTL mapping"),
+        ),
     ),
     FileKind(
         "covar_cross_modality",
@@ -329,7 +476,8 @@ KINDS: tuple[FileKind, ...] = (
         "vcf",
         tables=("variants", "genotype_rows", "genotype_samples"),
         partition=("version", "dataset"),
-        description="genotypes of all rats (GT only)",
+        description="genotypes of all rats (GT only); v1-v3: one VCF per genotype dataset",
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "vcf_index",
@@ -337,6 +485,7 @@ KINDS: tuple[FileKind, ...] = (
         "skip",
         skip_reason="index: tabix index of the VCF",
         linked=False,
+        versions=ALL_VERSIONS,
     ),
     FileKind(
         "expr",
@@ -354,6 +503,11 @@ KINDS: tuple[FileKind, ...] = (
             reason="copy: byte-identical to phenos expression unnorm of this tissue "
                    "(release-format 3.5); the expression view serves it as unit 'tpm'",
         ),
+        # v1-v3: four units (iqn.filtered is unit 'iqn_filtered'), the id column is gene_id
+        # (Ensembl in v1/v2, symbol in v3) and #chr bare in v1/v2 (release-format 5.2).
+        forms=(Form(_V123, "expr/expr.{unit}.{tissue}.{version}_{genome}.bed.gz",
+                    columns=_cols(("#chr", "chrom", S), ("start", "start", I32),
+                                  ("end", "tss", I32), _OLD_EQTL_ID)),),
     ),
     FileKind(
         "phenos",
@@ -364,6 +518,15 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue", "modality", "normalized"),
         expand=("tissue", "modality", "norm"),
         description="RNA phenotype matrix, one modality, raw or normalized",
+        # v1-v3 splicing phenotypes: LeafCutter's normalized cluster shares, ids with the
+        # gene last (release-format 2.4, 5.2).
+        forms=(Form(_V123, "splice/leafcutter.{tissue}.{version}_{genome}.bed.gz",
+                    columns=_cols(Col("#Chr", "chrom", S, aliases=("#chr",)),
+                                  ("start", "start", I32), ("end", "tss", I32),
+                                  Col("ID", "phenotype_id", S, aliases=("phenotype_id",))),
+                    fixed=(("modality", "splicing"), ("norm", "norm")), expand=("tissue",),
+                    gene_rule="leafcutter",
+                    description="LeafCutter splicing phenotypes (normalized)"),),
     ),
     FileKind(
         "median_expression",
@@ -372,6 +535,8 @@ KINDS: tuple[FileKind, ...] = (
         tables=("median_expression",),
         columns=_cols(("geneId", "gene_id", S)),
         description="gene x tissue median TPM (wide)",
+        forms=(Form(_V123, "medianGeneExpression.{version}.txt.gz",
+                    description="gene x tissue median TPM (wide; v1/v2 not rounded)"),),
     ),
     FileKind(
         "top_expressed",
@@ -389,6 +554,16 @@ KINDS: tuple[FileKind, ...] = (
         ),
         description="top genes by median TPM per tissue",
         linked=False,
+        forms=(Form(("v3",), "topExpressedGene.{version}.txt", columns=_cols(
+            ("tissueSiteDetailId", "tissue", S),
+            ("geneId", "gene_id", S),
+            ("median", "median_tpm", F64),
+            _opt("chromosome", "chrom"),
+            _opt("mtGene", "mt_gene", B),
+            _opt("datasetId", "dataset_id"),
+            _opt("unit"),
+            _drop("geneSymbol"),  # v1-style symbol column: gene_id is the symbol in v3
+        )),),
     ),
     FileKind(
         "top_assoc",
@@ -398,6 +573,12 @@ KINDS: tuple[FileKind, ...] = (
         columns=_cols(("tissue", S), ("gene_id", S), *_QTL, ("qval", F64),
                       ("pval_nominal_threshold", F64), ("log2_aFC", F64)),
         description="top cis-eQTL per gene per tissue",
+        forms=(
+            Form(_V12, "eqtl/top_assoc.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("gene_id", S), ("gene_name", S), *_QTL, ("qval", F64),
+                ("pval_nominal_threshold", F64), ("log2_aFC", F64))),
+            Form(("v3",), "eqtl/top_assoc.{version}_{genome}.txt"),
+        ),
     ),
     FileKind(
         "eqtls_indep",
@@ -406,6 +587,12 @@ KINDS: tuple[FileKind, ...] = (
         tables=("eqtls_indep",),
         columns=_cols(("tissue", S), ("gene_id", S), *_QTL, ("rank", I32), ("log2_aFC", F64)),
         description="conditionally independent cis-eQTLs",
+        forms=(
+            Form(_V12, "eqtl/eqtls_indep.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("gene_id", S), ("gene_name", S), *_QTL, ("rank", I32),
+                ("log2_aFC", F64))),
+            Form(("v3",), "eqtl/eqtls_indep.{version}_{genome}.txt"),
+        ),
     ),
     FileKind(
         "gene_esnps",
@@ -423,6 +610,9 @@ KINDS: tuple[FileKind, ...] = (
         member=r"^all_gene_esnps\.v\d+/(?P<gene_id>[^/]+)\.txt$",
         description="per-gene significant eQTL pairs, all tissues (zip of TSVs)",
         linked=False,
+        forms=(Form(("v3",), "singleTissueEqtl.{version}.zip",
+                    member=r"^singleTissueEqtl\.v\d+/(?P<gene_id>[^/]+)\.txt$",
+                    description="per-gene significant eQTL pairs, all tissues (v3 API zip)"),),
     ),
     FileKind(
         "xqtl_top_assoc",
@@ -434,6 +624,19 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "modality"),
         expand=("modality",),
         description="top cis-xQTL per gene per tissue, one modality",
+        # v1-v3 sQTLs (release-format 5.2): gene_id is the group (gene) column.
+        forms=(
+            Form(_V12, "splice/top_assoc_splice.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("phenotype_id", S), *_QTL, ("gene_id", S), ("gene_name", S),
+                ("group_size", I32), ("qval", F64), ("pval_nominal_threshold", F64)),
+                fixed=(("modality", "splicing"),), expand=(), gene_rule="leafcutter",
+                description="top cis-sQTL per gene per tissue"),
+            Form(("v3",), "splice/top_assoc_splice.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("phenotype_id", S), *_QTL, ("gene_id", S),
+                ("group_size", I32), ("qval", F64), ("pval_nominal_threshold", F64)),
+                fixed=(("modality", "splicing"),), expand=(), gene_rule="leafcutter",
+                description="top cis-sQTL per gene per tissue"),
+        ),
     ),
     FileKind(
         "xqtls_indep",
@@ -444,6 +647,18 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "modality"),
         expand=("modality",),
         description="independent cis-xQTLs, one modality",
+        forms=(
+            Form(_V12, "splice/sqtls_indep.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("phenotype_id", S), *_QTL, ("gene_id", S), ("gene_name", S),
+                ("group_size", I32), ("rank", I32)),
+                fixed=(("modality", "splicing"),), expand=(), gene_rule="leafcutter",
+                description="independent cis-sQTLs"),
+            Form(("v3",), "splice/sqtls_indep.{version}_{genome}.txt", columns=_cols(
+                ("tissue", S), ("phenotype_id", S), *_QTL, ("gene_id", S),
+                ("group_size", I32), ("rank", I32)),
+                fixed=(("modality", "splicing"),), expand=(), gene_rule="leafcutter",
+                description="independent cis-sQTLs"),
+        ),
     ),
     FileKind(
         "xqtl_top_assoc_cross_modality",
@@ -472,6 +687,16 @@ KINDS: tuple[FileKind, ...] = (
         partition=("version", "tissue", "modality"),
         expand=("tissue", "modality"),
         description="all significant cis pairs of a tissue and modality",
+        forms=(
+            Form(_V123, "eqtl/cis_qtl_signif.{tissue}.{version}_{genome}.txt.gz",
+                 columns=_cols(_OLD_EQTL_ID, *_SIGNIF_STATS_OLD),
+                 fixed=(("modality", "expression"),), expand=("tissue",),
+                 description="all significant cis-eQTL pairs of a tissue"),
+            Form(_V123, "splice/splice.cis_qtl_signif.{tissue}.{version}_{genome}.txt.gz",
+                 columns=_cols(_OLD_SQTL_ID, *_SIGNIF_STATS_OLD),
+                 fixed=(("modality", "splicing"),), expand=("tissue",), gene_rule="leafcutter",
+                 description="all significant cis-sQTL pairs of a tissue"),
+        ),
     ),
     FileKind(
         "trans_qtl_pairs",
@@ -484,6 +709,15 @@ KINDS: tuple[FileKind, ...] = (
         fixed=(("modality", "expression"),),
         expand=("tissue",),
         description="trans associations p < 1e-5, > 5 Mb from the TSS",
+        forms=(
+            Form(_V123, "eqtl/trans_qtl_pairs.{tissue}.{version}_{genome}.txt.gz",
+                 columns=_cols(("variant_id", S), _OLD_EQTL_ID, *_TRANS_STATS),
+                 description="trans-eQTL associations p < 1e-5"),
+            Form(_V123, "splice/splice.trans_qtl_pairs.{tissue}.{version}_{genome}.txt.gz",
+                 columns=_cols(("variant_id", S), _OLD_SQTL_ID, *_TRANS_STATS),
+                 fixed=(("modality", "splicing"),), gene_rule="leafcutter",
+                 description="trans-sQTL associations p < 1e-5"),
+        ),
     ),
     FileKind(
         "cis_pvals",
@@ -496,6 +730,7 @@ KINDS: tuple[FileKind, ...] = (
         expand=("tissue",),
         description="nominal p-values of every tested cis pair (zip of per-gene TSVs)",
         linked=False,
+        versions=("v3", "v4"),
     ),
     FileKind(
         "phenotype_stats",
@@ -516,10 +751,15 @@ KINDS_BY_NAME: dict[str, FileKind] = {k.name: k for k in KINDS}
 
 @dataclass(frozen=True)
 class Match:
-    """A file name matched to a kind, with the partition values its name carries."""
+    """A file name matched to a kind (resolved to the form of its version), with the values
+    its name (and folder) carry."""
 
     kind: FileKind
     values: dict[str, str]
+
+    @property
+    def version(self) -> str:
+        return self.values["version"]
 
     @property
     def partition(self) -> dict[str, str]:
@@ -530,61 +770,124 @@ class Match:
         for key in self.kind.partition:
             if key == "normalized":  # the file name says norm/unnorm; the table a boolean
                 out[key] = "true" if vals.get("norm") == "norm" else "false"
+            elif key == "unit":  # expr.iqn.filtered -> unit 'iqn_filtered'
+                out[key] = vals[key].replace(".", "_")
             else:
                 out[key] = vals[key]
         return out
 
 
+_VERSION_DIR = re.compile(r"v\d+")
+_DATASET_VERSION = re.compile(r"^ratgtex_(v\d+)_")
+#: Genome tag -> version of a VCF whose name and folder do not say: v1 is the only rn6
+#: release; v3 and v4 name their datasets ``ratgtex_{version}_...``, so an rn7 cohort VCF
+#: (``BLA_NAcc2_PL2.rn7.vcf.gz``) is v2's.
+_VCF_GENOME_VERSION = {"rn6": "v1", "rn7": "v2", "rn8": "v4"}
+
+
+def folder_version(path: str | PurePosixPath) -> str | None:
+    """The version named by the nearest folder called ``v1``..``v4`` above the file."""
+    parts = PurePosixPath(str(path)).parts[:-1]
+    return next((p for p in reversed(parts) if _VERSION_DIR.fullmatch(p)), None)
+
+
+def _vcf_version(path: str, values: dict[str, str], folder: str | None) -> str:
+    dm = _DATASET_VERSION.match(values.get("dataset", ""))
+    named = dm.group(1) if dm else None
+    if named and folder and named != folder:
+        raise UnknownFileKind(f"{path}: the name says {named} but the file is in a {folder} "
+                              "folder; move it to its version's folder")
+    version = named or folder or _VCF_GENOME_VERSION.get(values["genome"])
+    if version is None:
+        raise UnknownFileKind(f"{path}: unknown genome tag {values['genome']!r} "
+                              f"(known: {', '.join(sorted(set(GENOMES.values())))})")
+    return version
+
+
 def match(path: str | PurePosixPath) -> Match | None:
-    """Match a file name (any directory layout) against the registry.
+    """Match a file (any directory layout) against the registry.
 
-    Returns ``None`` when no kind matches. Raises :class:`UnknownFileKind` when a kind matches
-    but the name carries a version or tissue this release vocabulary does not know.
+    The version comes from the file's name (``.v2_rn7``, ``.v3.txt``, ``ratgtex_v3_...``),
+    else from the nearest folder named ``v1``..``v4`` above it (``data/v2/geno/...``). Returns
+    ``None`` when no kind matches. Raises :class:`UnknownFileKind` when a kind matches but the
+    name carries a version, genome or tissue this release vocabulary does not know, or
+    disagrees with its folder.
     """
-    name = PurePosixPath(str(path)).name
-    for kind in KINDS:
-        m = kind.regex.match(name)
-        if not m:
-            continue
-        values = {k: v for k, v in m.groupdict().items() if v is not None}
-        if kind.name == "vcf" or kind.name == "vcf_index":
-            dm = re.match(r"^ratgtex_(v\d+)", values.get("dataset", ""))
-            values["version"] = dm.group(1) if dm else _version_for_genome(values["genome"])
-        version = values.get("version")
-        if version is not None and version not in TISSUES:
-            raise UnknownFileKind(
-                f"{path}: unknown release version {version!r} "
-                f"(known: {', '.join(sorted(TISSUES))})"
-            )
-        tissue = values.get("tissue")
-        if tissue is not None and kind.name != "predictions" and tissue not in TISSUES[version]:
-            raise UnknownFileKind(
-                f"{path}: unknown tissue {tissue!r} for {version} "
-                f"(known: {', '.join(TISSUES[version])})"
-            )
-        return Match(kind, values)
+    text = str(path)
+    name = PurePosixPath(text).name
+    folder = folder_version(text)
+    near: list[tuple[FileKind, str]] = []
+    for declared in KINDS:
+        for kind in declared.resolved():
+            m = kind.regex.match(name)
+            if not m:
+                continue
+            values = {k: v for k, v in m.groupdict().items() if v is not None}
+            if declared.layout == "vcf" or declared.name == "vcf_index":
+                values["version"] = _vcf_version(text, values, folder)
+            version = values.get("version")
+            if version is None:  # a name without a version (prediction files)
+                version = folder or LATEST_VERSION
+                values["version"] = version
+            if version not in TISSUES:
+                raise UnknownFileKind(
+                    f"{text}: unknown release version {version!r} "
+                    f"(known: {', '.join(VERSIONS)})"
+                )
+            if version not in kind.versions:
+                near.append((kind, version))
+                continue
+            if folder and folder != version and folder in TISSUES:
+                raise UnknownFileKind(f"{text}: the name says {version} but the file is in a "
+                                      f"{folder} folder; move it to its version's folder")
+            genome = values.get("genome")
+            if genome is not None and genome != GENOMES[version]:
+                raise UnknownFileKind(
+                    f"{text}: genome tag {genome!r} does not belong to {version} "
+                    f"({version} files say {GENOMES[version]!r}); the file is misnamed"
+                )
+            tissue = values.get("tissue")
+            if (tissue is not None and declared.name != "predictions"
+                    and tissue not in TISSUES[version]):
+                raise UnknownFileKind(
+                    f"{text}: unknown tissue {tissue!r} for {version} "
+                    f"(known: {', '.join(TISSUES[version])})"
+                )
+            return Match(kind, values)
+    if near:
+        kind, version = near[0]
+        spelled = sorted({PurePosixPath(k.template).name for d in KINDS for k in d.at(version)
+                          if d.name == kind.name})
+        hint = f"; {version} names it {' or '.join(spelled)}" if spelled else ""
+        raise UnknownFileKind(
+            f"{text}: named like a {kind.name} file of {', '.join(kind.versions)}, but it says "
+            f"{version}{hint}"
+        )
     return None
-
-
-def _version_for_genome(genome: str) -> str:
-    return {"rn6": "v1", "rn7": "v3", "rn8": "v4"}.get(genome, LATEST_VERSION)
 
 
 def release_paths(version: str = LATEST_VERSION, tissues: list[str] | None = None) -> list[str]:
     """Every path of a release (relative to ``data/{version}/``) that the registry can name.
 
-    The VCF is named after the version's genotype dataset; prediction files are left out.
+    The VCFs are named after the version's genotype datasets; prediction files are left out.
     """
     out: list[str] = []
     for kind in KINDS:
         if kind.name in ("predictions", "phenotype_stats"):
             continue
         if kind.name in ("vcf", "vcf_index"):
-            out.append(kind.filename(dataset=VCF_DATASETS[version], version=version))
+            for form in kind.at(version):
+                out.extend(form.filename(dataset=d, version=version)
+                           for d in VCF_DATASETS[version])
             continue
         out.extend(kind.paths(version, tissues))
     return out
 
 
-#: Genotype dataset (VCF) name of each version's current release (release-format 3.12).
-VCF_DATASETS: dict[str, str] = {"v4": "ratgtex_v4_round11_2"}
+#: Genotype datasets (VCF names) of each version's release (release-format 3.12, 5.1).
+VCF_DATASETS: dict[str, tuple[str, ...]] = {
+    "v1": ("Adipose_Liver", "BLA_NAcc2_PL2", "Brain", "Eye", "IL_LHb_NAcc1_OFC_PL1"),
+    "v2": ("Adipose_Liver", "BLA_NAcc2_PL2", "Brain", "Eye", "IL_LHb_NAcc1_OFC_PL1"),
+    "v3": ("ratgtex_v3_round10_4", "ratgtex_v3_round10_5"),
+    "v4": ("ratgtex_v4_round11_2",),
+}

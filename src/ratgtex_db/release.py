@@ -38,7 +38,28 @@ MODALITIES: tuple[str, ...] = ("expression", "isoforms", "splicing", "alt_TSS", 
 CROSS_MODALITY = "cross_modality"
 NORMS: tuple[str, ...] = ("unnorm", "norm")
 UNITS_V4: tuple[str, ...] = ("log2", "tpm")
+#: Expression BED units in file names, per version (release-format 5.1); the ``unit`` column
+#: spells ``iqn.filtered`` as ``iqn_filtered``.
+UNITS: dict[str, tuple[str, ...]] = {
+    "v1": ("log2", "tpm", "iqn", "iqn.filtered"),
+    "v2": ("log2", "tpm", "iqn", "iqn.filtered"),
+    "v3": ("log2", "tpm", "iqn", "iqn.filtered"),
+    "v4": UNITS_V4,
+}
+VERSIONS: tuple[str, ...] = ("v1", "v2", "v3", "v4")
+OLD_VERSIONS: tuple[str, ...] = ("v1", "v2", "v3")
 LATEST_VERSION = "v4"
+
+#: Assembly and annotation of each version (release-format 1.1).
+ANNOTATIONS: dict[str, tuple[str, str]] = {
+    "v1": ("Rnor_6.0", "Ensembl 99"),
+    "v2": ("mRatBN7.2", "Ensembl 108"),
+    "v3": ("mRatBN7.2", "RefSeq"),
+    "v4": ("GRCr8", "RefSeq (GCF_036323735.1)"),
+}
+
+#: v3 tissues shipped unmerged beside the merged NAcc and PL (release-format 5.1).
+UNMERGED_V3: tuple[str, ...] = ("NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3")
 
 #: Tokens read as NULL in every text file: readr writes 'NA', pandas an empty field
 #: (release-format 7.2); 'nan'/'NaN' are pandas/numpy spellings of a missing double.

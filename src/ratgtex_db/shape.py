@@ -56,11 +56,16 @@ class Source:
 
 
 def normalize_chrom(arr: pa.Array) -> pa.Array:
-    """'1' -> 'chr1'; 'chr1' unchanged (v1/v2 write bare numbers, release-format 7.13)."""
+    """Chromosome names in the lake's ``chrN`` form (release-format 7.13): bare ``1``..``20``,
+    ``X``, ``Y`` (v1/v2) get ``chr``; ``MT`` / ``M`` / ``chrMT`` are ``chrM``; names that are
+    not chromosomes (scaffolds such as ``AABR07024041.1``) and ``chr...`` names stay as they
+    are."""
     arr = pc.cast(arr, pa.string())
-    has = pc.starts_with(arr, "chr")
-    return pc.if_else(pc.or_kleene(has, pc.is_null(arr)), arr, pc.binary_join_element_wise(
-        "chr", arr, ""))
+    bare = pc.match_substring_regex(arr, r"^([0-9]+|X|Y)$")
+    mito = pc.match_substring_regex(arr, r"^(MT|M|chrMT)$")
+    out = pc.if_else(pc.fill_null(bare, False), pc.binary_join_element_wise("chr", arr, ""),
+                     arr)
+    return pc.if_else(pc.fill_null(mito, False), pa.scalar("chrM"), out)
 
 
 def per_distinct(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]
@@ -76,8 +81,12 @@ def per_distinct(arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Ar
     return pc.take(fn(encoded.dictionary), encoded.indices)
 
 
-def gene_from_phenotype(pid: pa.Array) -> pa.Array:
-    """Text before the first '__' (release-format 2.4); the whole id when there is none."""
+def gene_from_phenotype(pid: pa.Array, rule: str = "pantry") -> pa.Array:
+    """The gene of each phenotype id (release-format 2.4): ``pantry`` ids (v4) carry it
+    before the first ``__`` (the whole id when there is none); ``leafcutter`` ids of v1-v3
+    (``chr1:100:200:clu_7_+:Gene``) after the last ``:``."""
+    if rule == "leafcutter":
+        return per_distinct(pid, lambda p: pc.extract_regex(p, r"(?P<g>[^:]*)$").field("g"))
     return per_distinct(pid, lambda p: pc.list_element(pc.split_pattern(p, "__", max_splits=1),
                                                         0))
 
@@ -129,11 +138,12 @@ def conform(table: Table, data: dict[str, pa.Array], n: int) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
-def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int) -> None:
+def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int,
+           gene_rule: str = "pantry") -> None:
     """Add the columns a contract table derives from ids: gene_id, chrom, pos."""
     want = set(table.column_names)
     if "gene_id" in want and "gene_id" not in data and "phenotype_id" in data:
-        data["gene_id"] = gene_from_phenotype(data["phenotype_id"])
+        data["gene_id"] = gene_from_phenotype(data["phenotype_id"], gene_rule)
     if "chrom" in data:  # from the file: v1/v2 write bare numbers
         data["chrom"] = per_distinct(data["chrom"], normalize_chrom)
     if "variant_id" in data and ("chrom" in want or "pos" in want):
@@ -157,6 +167,56 @@ def peek_header(src: Source) -> list[str]:
     return header
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A file's header bound to a kind's declared columns (by name, aliases included)."""
+
+    types: dict[str, pa.DataType]  # header name -> Arrow type (declared columns only)
+    rename: dict[str, str]  # header name -> contract name ('' = read, not stored)
+    fixed: list[str]  # the header names of the declared columns, in header order
+
+    def source_of(self, contract: str) -> str:
+        return next(h for h, n in self.rename.items() if n == contract)
+
+
+def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = True) -> Bound:
+    """Match a header line to declared columns: each required column present once (under
+    its name or an alias), optional ones where present; with ``exact`` nothing else."""
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
+        seen.add(col)
+    types: dict[str, pa.DataType] = {}
+    rename: dict[str, str] = {}
+    missing = []
+    for col in columns:
+        found = [h for h in (col.source, *col.aliases) if h in seen]
+        if len(found) > 1:
+            raise SchemaError(f"{name}:1: the header has both {found[0]!r} and {found[1]!r}, "
+                              "two names of one column")
+        if not found:
+            if not col.optional:
+                missing.append(col.source)
+            continue
+        types[found[0]] = col.type
+        rename[found[0]] = col.name
+    if missing:
+        raise SchemaError(
+            f"{name}:1: header lacks column(s) {', '.join(map(repr, missing))}; "
+            f"found {', '.join(header)}"
+        )
+    if exact:
+        extra = [c for c in header if c not in rename]
+        if extra:
+            expected = ", ".join(c.source for c in columns if not c.optional)
+            raise SchemaError(
+                f"{name}:1: unexpected column(s) {', '.join(map(repr, extra))} in the header; "
+                f"expected {expected}"
+            )
+    return Bound(types, rename, [h for h in header if h in rename])
+
+
 def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordBatch]]]:
     return read_lenient if lenient else iter_typed
 
@@ -166,26 +226,25 @@ def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordB
 
 def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     table = TABLES[kind.tables[0]]
-    header = peek_header(src)
-    check_header(src.name, header, [c.source for c in kind.columns])
-    types = {c.source: c.type for c in kind.columns}
-    rename = {c.source: c.name for c in kind.columns}
+    bound = bind_header(src.name, peek_header(src), kind.columns)
     line = 2
-    for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        data = {rename[c]: batch.column(i) for i, c in enumerate(cols)}
-        derive(src.name, table, data, line)
+    for cols, batch in _reader(lenient)(src.name, src.opener, bound.types):
+        data = {bound.rename[c]: batch.column(i) for i, c in enumerate(cols)
+                if bound.rename[c]}
+        derive(src.name, table, data, line, kind.gene_rule)
         yield table.name, conform(table, data, batch.num_rows)
         line += batch.num_rows
 
 
-def _wide(src: Source, kind: FileKind, value_type: pa.DataType):
+def _wide(src: Source, kind: FileKind, value_type: pa.DataType
+          ) -> tuple[Bound, list[str], dict[str, pa.DataType]]:
+    """Bind the declared (fixed) columns; every other column is a value column."""
     header = peek_header(src)
-    fixed = [c.source for c in kind.columns]
-    check_header(src.name, header, fixed, exact=False)
-    rest = [c for c in header if c not in fixed]
-    types = {c.source: c.type for c in kind.columns}
+    bound = bind_header(src.name, header, kind.columns, exact=False)
+    rest = [c for c in header if c not in bound.rename]
+    types = dict(bound.types)
     types.update({c: value_type for c in rest})
-    return header, fixed, rest, types
+    return bound, rest, types
 
 
 def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]
@@ -225,18 +284,19 @@ def _coded(indices: pa.Array, values: pa.Array) -> pa.Array:
 def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows."""
     table = TABLES[kind.tables[0]]
-    header, fixed, samples, types = _wide(src, kind, pa.float64())
+    bound, samples, types = _wide(src, kind, pa.float64())
     names = pa.array(samples, pa.string())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         value, rows, which = _melt(batch, cols, samples)
         yield ROWS_READ, batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
-        pid = batch.column(idx["phenotype_id"])
+        pid = batch.column(idx[bound.source_of("phenotype_id")])
+        chrom = batch.column(idx[bound.source_of("chrom")])
         data = {
             "phenotype_id": _coded(rows, pid),
-            "gene_id": _coded(rows, gene_from_phenotype(pid)),
-            "chrom": _coded(rows, normalize_chrom(batch.column(idx["#chr"]))),
-            "tss": pc.take(batch.column(idx["end"]), rows),
+            "gene_id": _coded(rows, gene_from_phenotype(pid, kind.gene_rule)),
+            "chrom": _coded(rows, per_distinct(chrom, normalize_chrom)),
+            "tss": pc.take(batch.column(idx[bound.source_of("tss")]), rows),
             "rat_id": _coded(which, names),
             "value": value,
         }
@@ -248,18 +308,19 @@ def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: s
     """A key column (the kind's one declared column) x named value columns -> long rows
     ``(key, var, value)``; ``allowed`` restricts the value columns' names."""
     table = TABLES[kind.tables[0]]
-    _, _, names, types = _wide(src, kind, pa.float64())
+    bound, names, types = _wide(src, kind, pa.float64())
     for name in names if allowed is not None else ():
         if name not in allowed:
             raise SchemaError(f"{src.name}:1: column {name!r} is not a {version} tissue "
                               f"(known: {', '.join(allowed)})")
     key = kind.columns[0]
+    key_source = bound.source_of(key.name)
     labels = pa.array(names, pa.string())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         values, rows, which = _melt(batch, cols, names)
         yield ROWS_READ, batch.num_rows
         data = {
-            key.name: pc.take(batch.column(cols.index(key.source)), rows),
+            key.name: pc.take(batch.column(cols.index(key_source)), rows),
             var: pc.take(labels, which),
             value: values,
         }
@@ -277,40 +338,46 @@ def shape_median(src: Source, kind: FileKind, values: dict[str, str], lenient: b
                              TISSUES[values["version"]], values["version"])
 
 
-_FLAG_RE = re.compile(r"^(expr|testedEqtl|eqtl)_(.+)$")
-_FLAG_COLS = {"expr": "expressed", "testedEqtl": "tested_eqtl", "eqtl": "eqtl"}
+#: Per-tissue flag blocks of the gene table: v4 has the first three, v1-v3 also the splicing
+#: ones (release-format 3.1, 5.2).
+_FLAG_RE = re.compile(r"^(expr|testedEqtl|eqtl|altSplice|testedSqtl|sqtl)_(.+)$")
+_FLAG_COLS = {"expr": "expressed", "testedEqtl": "tested_eqtl", "eqtl": "eqtl",
+              "altSplice": "alt_splice", "testedSqtl": "tested_sqtl", "sqtl": "sqtl"}
 
 
 def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """gene table: annotation -> ``genes``; expr_/testedEqtl_/eqtl_{tissue} -> long status."""
     genes, status = TABLES[kind.tables[0]], TABLES[kind.tables[1]]
-    header, fixed, flags, _ = _wide(src, kind, pa.bool_())
+    bound, flags, _ = _wide(src, kind, pa.bool_())
     known = TISSUES[values["version"]]
     by_tissue: dict[str, dict[str, str]] = {}
     for col in flags:
         m = _FLAG_RE.match(col)
         if not m or m.group(2) not in known:
             raise SchemaError(
-                f"{src.name}:1: unexpected column {col!r}; expected expr_, testedEqtl_ or eqtl_ "
-                f"followed by a {values['version']} tissue"
+                f"{src.name}:1: unexpected column {col!r}; expected a flag column (expr_, "
+                f"testedEqtl_, eqtl_, altSplice_, testedSqtl_ or sqtl_) followed by a "
+                f"{values['version']} tissue"
             )
         by_tissue.setdefault(m.group(2), {})[_FLAG_COLS[m.group(1)]] = col
     tissues = sorted(by_tissue)
-    types = {c.source: c.type for c in kind.columns}
+    types = dict(bound.types)
     types.update({c: pa.bool_() for c in flags})
-    rename = {c.source: c.name for c in kind.columns}
+    present = {f for cols in by_tissue.values() for f in cols}
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         n = batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
-        data = {rename[c]: batch.column(idx[c]) for c in fixed}
+        data = {bound.rename[c]: batch.column(idx[c]) for c in bound.fixed if bound.rename[c]}
         derive(src.name, genes, data, 2)
         yield genes.name, conform(genes, data, n)
         rows = pa.array(np.repeat(np.arange(n, dtype=np.int64), len(tissues)))
         out = {
-            "gene_id": pc.take(batch.column(idx["geneId"]), rows),
+            "gene_id": pc.take(batch.column(idx[bound.source_of("gene_id")]), rows),
             "tissue": _tiled(tissues, n),
         }
         for flag in _FLAG_COLS.values():
+            if flag not in present:
+                continue  # a block the version does not have: NULL (conform)
             parts = []
             for t in tissues:
                 col = by_tissue[t].get(flag)

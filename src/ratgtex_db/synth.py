@@ -770,7 +770,7 @@ def synthesize(out: str | os.PathLike[str], scale: str = "small", seed: int = 1,
     _write_reference(rel, g, cohort, models, maps, tissue_order, sc)
     _write_medians(rel, g, medians, tissue_order)
     _write_qtl_tables(rel, g, maps, tissue_order, rng)
-    rel.bgzip("vcf", _vcf(g, geno, rats, rng), dataset=VCF_DATASETS[version], genome="rn8")
+    rel.bgzip("vcf", _vcf(g, geno, rats, rng), dataset=VCF_DATASETS[version][0], genome="rn8")
     (rel.root / MARKER).write_text(
         "SYNTHETIC RatGTEx-format release written by ratgtex-db synth.\n"
         f"scale={scale} seed={seed} version={version} tissues={','.join(tissue_order)}\n"
@@ -825,7 +825,7 @@ def _write_reference(rel: Release, g: Genome, cohort: Cohort, models: dict[str, 
         rgb = ",".join(str(int(hx[j:j + 2], 16)) for j in (0, 2, 4))
         n_s = len(models[t].rats)
         rows.append([t, t, TISSUE_NAMES[t][0], TISSUE_NAMES[t][1], hx, rgb,
-                     VCF_DATASETS["v4"], str(n_s), str(n_s),
+                     VCF_DATASETS["v4"][0], str(n_s), str(n_s),
                      str(int(models[t].phenos["expression"].norm_rows.sum())),
                      str(n_e) if n_e else "NA", "ratgtex_v4", "True"])
     cols = ["tissueSiteDetailId", "tissueSiteDetailAbbr", "tissueSiteDetail", "tissueSite",

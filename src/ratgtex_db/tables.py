@@ -153,9 +153,13 @@ TABLES: dict[str, Table] = {
                 ("tss", I32),
                 ("description", S),
                 ("has_eqtl", B),
+                ("gene_symbol", S),
+                ("gene_id_ensembl", S),
             ],
             sort_key=("gene_id",),
-            doc="Gene annotation (annotation part of the gene table).",
+            doc="Gene annotation (annotation part of the gene table). gene_symbol: the "
+                "symbol of v1/v2's Ensembl gene ids (geneSymbol); gene_id_ensembl: v3's "
+                "Ensembl id of a RefSeq gene (geneIdEnsembl); NULL where a version has none.",
         ),
         _t(
             "gene_tissue_status",
@@ -166,9 +170,13 @@ TABLES: dict[str, Table] = {
                 ("expressed", B),
                 ("tested_eqtl", B),
                 ("eqtl", B),
+                ("alt_splice", B),
+                ("tested_sqtl", B),
+                ("sqtl", B),
             ],
             sort_key=("tissue", "gene_id"),
-            doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL.",
+            doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
+                "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),
         _t(
             "exons",
@@ -244,26 +252,28 @@ TABLES: dict[str, Table] = {
             "top_assoc",
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
-             ("pval_nominal_threshold", F64), ("log2_aFC", F64)],
+             ("pval_nominal_threshold", F64), ("log2_aFC", F64), ("gene_name", S)],
             sort_key=("tissue", "gene_id"),
         ),
         _t(
             "eqtls_indep",
             ["version"],
-            [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64)],
+            [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
+             ("gene_name", S)],
             sort_key=("tissue", "gene_id", "rank"),
         ),
         _t(
             "xqtl_top_assoc",
             ["version", "modality"],
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
-             ("pval_nominal_threshold", F64)],
+             ("pval_nominal_threshold", F64), ("gene_name", S), ("group_size", I32)],
             sort_key=("tissue", "gene_id"),
         ),
         _t(
             "xqtls_indep",
             ["version", "modality"],
-            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32)],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32),
+             ("gene_name", S), ("group_size", I32)],
             sort_key=("tissue", "gene_id", "rank"),
         ),
         _t(
