@@ -42,6 +42,8 @@ CALLS = {
     "genotype-expression": (["--gene", GENE, "--variant", GX_VARIANT, "--tissue", "BLA"],
                             lambda db: db.genotype_expression(GENE, GX_VARIANT, "BLA")),
     "views": (["CIS_QTL_SIGNIF"], lambda db: db.views("cis_qtl_signif")),
+    "versions": ([], lambda db: db.versions()),
+    "compare": ([GENE.lower()], lambda db: db.compare(GENE.lower())),
 }
 
 

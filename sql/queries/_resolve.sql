@@ -1,17 +1,20 @@
 -- name: resolve_genes
--- Resolve gene names as typed: exact gene_id first, else case-insensitive matches; for a name
--- matching neither, up to $n_suggestions close ids (Jaro-Winkler similarity >= 0.7).
+-- Resolve gene names as typed: exact gene_id first, else case-insensitive matches of the
+-- gene id or of its other name (v1/v2: the symbol of an Ensembl gene id, genes.gene_symbol;
+-- v3: the Ensembl id of a RefSeq gene, genes.gene_id_ensembl); for a name matching neither,
+-- up to $n_suggestions close ids (Jaro-Winkler similarity >= 0.7).
 -- Genes come from the genes view; if the version has no gene table, from top_assoc (then
--- without coordinates).
+-- without coordinates; v1/v2 symbols from top_assoc.gene_name).
 -- Returns: query, match ('exact', 'nocase' or 'suggestion'), gene_id, chrom, start, end, score.
 -- Parameters:
 --   $version        release version
 --   $queries        the names as typed (VARCHAR[])
 --   $n_suggestions  at most this many suggestions per unmatched name
 WITH known AS MATERIALIZED (  -- scanned once, used by three matches
-    SELECT gene_id, chrom, start, "end" FROM genes WHERE version = $version
+    SELECT gene_id, coalesce(gene_symbol, gene_id_ensembl) AS alias, chrom, start, "end"
+    FROM genes WHERE version = $version
     UNION ALL
-    SELECT DISTINCT gene_id, NULL, NULL, NULL FROM top_assoc
+    SELECT DISTINCT gene_id, gene_name, NULL, NULL, NULL FROM top_assoc
     WHERE version = $version AND NOT EXISTS (SELECT 1 FROM genes WHERE version = $version)
 ),
 q AS (SELECT DISTINCT unnest($queries) AS query),
@@ -20,7 +23,8 @@ exact AS (
 ),
 nocase AS (
     SELECT q.query, 'nocase' AS match, k.*
-    FROM q JOIN known AS k ON lower(k.gene_id) = lower(q.query)
+    FROM q JOIN known AS k
+      ON lower(k.gene_id) = lower(q.query) OR lower(k.alias) = lower(q.query)
     WHERE q.query NOT IN (SELECT query FROM exact)
 ),
 unmatched AS (
@@ -29,9 +33,12 @@ unmatched AS (
 ),
 suggestion AS (
     SELECT u.query, 'suggestion' AS match, k.*,
-           jaro_winkler_similarity(lower(u.query), lower(k.gene_id)) AS score
+           greatest(jaro_winkler_similarity(lower(u.query), lower(k.gene_id)),
+                    coalesce(jaro_winkler_similarity(lower(u.query), lower(k.alias)), 0))
+               AS score
     FROM unmatched AS u, known AS k
-    WHERE jaro_winkler_similarity(lower(u.query), lower(k.gene_id)) >= 0.7
+    WHERE greatest(jaro_winkler_similarity(lower(u.query), lower(k.gene_id)),
+                   coalesce(jaro_winkler_similarity(lower(u.query), lower(k.alias)), 0)) >= 0.7
     QUALIFY row_number() OVER (PARTITION BY u.query ORDER BY score DESC, k.gene_id)
             <= $n_suggestions
 )

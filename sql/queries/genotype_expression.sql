@@ -2,9 +2,10 @@
 -- Per rat: ALT dosage at a variant with the gene's normalized expression and TPM in a tissue.
 --
 -- The offline twin of the portal's per-variant boxplot (/dyneqtl): one row per rat of the
--- tissue (rat_ids), with its ALT allele dosage 0/1/2 at the variant (genotypes; NULL when the
--- call is missing or the rat is not genotyped), the gene's normalized expression (phenotypes,
--- expression modality, normalized) and TPM (expression view, unit tpm).
+-- tissue (rat_ids), with its ALT allele dosage 0/1/2 at the variant (genotypes of the tissue's
+-- dataset, tissue_datasets; NULL when the call is missing or the rat is not genotyped), the
+-- gene's normalized expression (v4: phenotypes, expression modality, normalized; v1-v3: the
+-- expression view's unit iqn) and TPM (expression view, unit tpm).
 --
 -- Returns: tissue, gene_id, variant_id, rat_id, dosage, normalized, tpm; ordered by rat_id.
 -- Key: (tissue, gene_id, variant_id, rat_id).
@@ -18,14 +19,19 @@
 WITH rats AS (
     SELECT rat_id FROM rat_ids WHERE version = $version AND tissue = $tissue
 ),
-calls AS (
+calls AS (  -- the tissue's genotype dataset only: a rat may be in two VCFs of a version
     SELECT rat_id, dosage FROM genotypes
     WHERE version = $version AND chrom = $chrom AND pos = $pos
+      AND dataset IN (SELECT dataset FROM tissue_datasets
+                      WHERE version = $version AND tissue = $tissue)
 ),
-norm AS (
+norm AS (  -- v4: the normalized expression phenotypes; v1-v3: the iqn expression BED
     SELECT rat_id, value AS normalized FROM phenotypes
     WHERE version = $version AND tissue = $tissue AND modality = 'expression' AND normalized
       AND phenotype_id = $gene_id
+    UNION ALL
+    SELECT rat_id, value FROM expression
+    WHERE version = $version AND tissue = $tissue AND unit = 'iqn' AND gene_id = $gene_id
 ),
 tpm AS (
     SELECT rat_id, value AS tpm FROM expression

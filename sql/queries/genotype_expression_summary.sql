@@ -20,6 +20,8 @@ WITH calls AS (
     SELECT g.dosage FROM rat_ids AS r
     LEFT JOIN genotypes AS g
       ON g.rat_id = r.rat_id AND g.version = $version AND g.chrom = $chrom AND g.pos = $pos
+     AND g.dataset IN (SELECT dataset FROM tissue_datasets
+                       WHERE version = $version AND tissue = $tissue)
     WHERE r.version = $version AND r.tissue = $tissue
 ),
 counts AS (
@@ -28,10 +30,7 @@ counts AS (
     FROM calls
 )
 SELECT $tissue AS tissue, $gene_id AS gene_id, $variant_id AS variant_id,
-       (SELECT any_value(ref) FROM variants
-        WHERE version = $version AND chrom = $chrom AND pos = $pos) AS ref,
-       (SELECT any_value(alt) FROM variants
-        WHERE version = $version AND chrom = $chrom AND pos = $pos) AS alt,
+       a.ref, a.alt,
        c.hom_ref, c.het, c.hom_alt, c.missing,
        CASE WHEN c.hom_ref + c.het + c.hom_alt > 0
             THEN (c.het + 2 * c.hom_alt) / (2.0 * (c.hom_ref + c.het + c.hom_alt)) END
@@ -43,3 +42,11 @@ SELECT $tissue AS tissue, $gene_id AS gene_id, $variant_id AS variant_id,
         WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id)
            AS pval_nominal_threshold
 FROM counts AS c
+LEFT JOIN (  -- alleles from the tissue's dataset first, else any dataset of the version
+    SELECT first(v.ref ORDER BY d.dataset IS NULL, v.dataset) AS ref,
+           first(v.alt ORDER BY d.dataset IS NULL, v.dataset) AS alt
+    FROM variants AS v
+    LEFT JOIN (SELECT dataset FROM tissue_datasets WHERE version = $version AND tissue = $tissue)
+        AS d ON d.dataset = v.dataset
+    WHERE v.version = $version AND v.chrom = $chrom AND v.pos = $pos
+) AS a ON true

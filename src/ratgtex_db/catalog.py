@@ -255,17 +255,14 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, *, prefix: str = "") -> s
 
 
 def views_digest() -> str:
-    """A digest of the shipped view SQL and of the stored tables' columns, so a changed
-    ``sql/views`` or a column added to a table is applied on next open."""
-    from ratgtex_db.tables import TABLES
-
+    """A digest of the shipped view SQL and of the table declarations (tables.py, read as
+    text so that opening a catalog loads no pyarrow), so a changed ``sql/views`` or a column
+    added to a table is applied on next open."""
     h = hashlib.sha256()
     for p in view_files():
         h.update(p.name.encode())
         h.update(p.read_bytes())
-    for name, table in sorted(TABLES.items()):
-        cols = ",".join(f"{c}:{t}" for c, t in table.columns)
-        h.update(f"{name}({','.join(table.partition_keys)};{cols})".encode())
+    h.update(Path(__file__).with_name("tables.py").read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -581,6 +581,23 @@ def _values(values: list[str] | None) -> list[str] | None:
     return items
 
 
+@app.command("versions", help=_query_help("versions", "ratgtex-db versions"))
+def cmd_versions(fmt: FormatOpt = None, output: OutputOpt = None,
+                 limit: LimitOpt = None) -> None:
+    with open_db() as db:
+        emit(db.versions(limit=limit), fmt, output, limit)
+
+
+@app.command("compare", help=_query_help("compare", "ratgtex-db compare Grin2b"))
+def cmd_compare(
+    gene: Annotated[str, typer.Argument(help="Gene id or symbol, any case (v1/v2: Ensembl id "
+                                        "or symbol).", metavar="GENE")],
+    fmt: FormatOpt = None, output: OutputOpt = None, limit: LimitOpt = None,
+) -> None:
+    with open_db() as db:
+        emit(db.compare(gene, limit=limit), fmt, output, limit)
+
+
 @app.command("tissues", help=_query_help("tissues", "ratgtex-db tissues --format csv"))
 def cmd_tissues(tissue: TissueOpt = None, version: VersionOpt = None, fmt: FormatOpt = None,
                 output: OutputOpt = None, limit: LimitOpt = None) -> None:

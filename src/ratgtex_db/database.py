@@ -123,7 +123,7 @@ class Database:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def versions(self) -> list[str]:
+    def ingested_versions(self) -> list[str]:
         """Release versions with ingested data, oldest first."""
         rows = self._con.execute(
             "SELECT DISTINCT version FROM ingested_files "
@@ -136,7 +136,7 @@ class Database:
         """The version queries use: the one given to :func:`open`, else the newest ingested."""
         if self._version:
             return self._version
-        versions = self.versions()
+        versions = self.ingested_versions()
         if not versions:
             raise ConfigError(f"{self.path}: nothing ingested yet; run 'ratgtex-db ingest DIR'")
         return versions[-1]
@@ -205,7 +205,7 @@ class Database:
         """The version a query reads: ``version``, else the database's; it must be ingested
         (a version that is not would give empty answers that look like "nothing found")."""
         v = version or self.version
-        known = self.versions()
+        known = self.ingested_versions()
         if v not in known:
             raise ConfigError(f"version {v!r} is not ingested in {self.path}; ingested: "
                               f"{', '.join(known) or '(none)'}; pass one of them to --version")
@@ -326,6 +326,71 @@ class Database:
         v = self._version_of(version)
         return self._query("tissues", {"version": v,
                                        "tissues": self.resolve_tissues(tissue, v)}, limit)
+
+    @documented("versions")
+    def versions(self, *, limit: int | None = None) -> Result:
+        """Ingested releases: genome, assembly, annotation, tissues and file counts."""
+        from ratgtex_db.release import ANNOTATIONS, GENOMES
+
+        meta = [{"version": v, "genome": GENOMES[v], "assembly": a, "annotation": n}
+                for v, (a, n) in ANNOTATIONS.items()]
+        return self._query("versions", {"meta": meta}, limit)
+
+    @documented("compare")
+    def compare(self, gene: str, *, limit: int | None = None) -> Result:
+        """One gene side by side in every ingested version: per version and tissue, tested /
+        eGene, lead eQTL (variant, p, slope), independent eQTLs and median TPM.
+
+        The gene is looked up in each version by its id or other name (v1/v2 Ensembl id or
+        symbol; v3/v4 symbol, or v3's Ensembl id), and through the names it has in the
+        versions where it is found (an Ensembl id finds the v4 gene through the v1-v3
+        symbol). A version without it has one row with ``gene_id`` NULL.
+
+        Raises
+        ------
+        UnknownGene : no ingested version knows the gene (with suggestions).
+        """
+        from ratgtex_db.release import ENSEMBL_VERSIONS
+
+        names = inputs.as_list(gene) or []
+        if len(names) != 1:
+            raise QueryError("compare takes one gene")
+        versions = self.ingested_versions()
+        found: dict[str, list[str]] = {}
+        first_error: UnknownGene | None = None
+        for v in versions:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    found[v] = [g.gene_id for g in self.resolve_genes(names, v) or []]
+            except UnknownGene as err:
+                first_error = first_error or err
+        if not found:
+            assert first_error is not None
+            raise first_error
+        aliases = sorted(self._gene_names(found) - set(names))
+        for v in versions:
+            if v not in found and aliases:
+                rows = queries.execute(self._con, "resolve_genes",
+                                       {"version": v, "queries": aliases,
+                                        "n_suggestions": 0}).dicts()
+                ids = sorted({r["gene_id"] for r in rows if r["match"] != "suggestion"})
+                if ids:
+                    found[v] = ids
+        genes = [{"version": v, "gene_id": g} for v in versions for g in found.get(v, [None])]
+        return self._query("compare", {"genes": genes,
+                                       "ensembl_versions": list(ENSEMBL_VERSIONS)}, limit)
+
+    def _gene_names(self, found: dict[str, list[str]]) -> set[str]:
+        """Every id and other name (symbol, Ensembl id) of the genes found, per version."""
+        pairs = [{"version": v, "gene_id": g} for v, ids in found.items() for g in ids]
+        rows = self._con.execute(
+            "SELECT g.gene_id, g.gene_symbol, g.gene_id_ensembl FROM genes AS g "
+            "JOIN (SELECT unnest($pairs) AS p) ON p.version = g.version AND p.gene_id = g.gene_id",
+            {"pairs": pairs}).fetchall()
+        names = {g for ids in found.values() for g in ids}
+        names |= {n for r in rows for n in r if n}
+        return names
 
     @documented("gene")
     def gene(self, gene: str | list[str], tissue: str | list[str] | None = None, *,

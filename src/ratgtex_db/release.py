@@ -58,6 +58,10 @@ ANNOTATIONS: dict[str, tuple[str, str]] = {
     "v4": ("GRCr8", "RefSeq (GCF_036323735.1)"),
 }
 
+#: Versions whose gene ids are Ensembl ids (the gene table adds the symbol); v3/v4 use RefSeq
+#: gene ids, which are symbols (release-format 2.2).
+ENSEMBL_VERSIONS: tuple[str, ...] = ("v1", "v2")
+
 #: v3 tissues shipped unmerged beside the merged NAcc and PL (release-format 5.1).
 UNMERGED_V3: tuple[str, ...] = ("NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -21,9 +20,8 @@ import pyarrow.compute as pc
 from ratgtex_db.errors import FormatError, SchemaError
 from ratgtex_db.readers import NOTE, ROWS_READ
 from ratgtex_db.readers.text import (
-    GZIP_MAGIC,
-    STREAM_ERRORS,
     check_header,
+    iter_lines,
     iter_typed,
     maybe_gunzip,
     open_path,
@@ -31,6 +29,7 @@ from ratgtex_db.readers.text import (
     read_header,
     read_lenient,
 )
+from ratgtex_db.readers.zip import iter_members
 from ratgtex_db.registry import NA_TOKENS, TISSUES, FileKind
 from ratgtex_db.tables import TABLES, Table
 
@@ -390,33 +389,11 @@ def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
         yield status.name, conform(status, out, n * len(tissues))
 
 
-def _lines(src: Source) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank lines of a small headerless file, split on tabs, with 1-based line numbers."""
-    stream = src.opener()
-    try:
-        lineno = 0
-        while True:
-            try:
-                raw = stream.readline()
-            except STREAM_ERRORS as err:
-                raise FormatError(src.name, f"the stream is broken or truncated ({err})",
-                                  line=lineno + 1) from err
-            if not raw:
-                break
-            lineno += 1
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            if text.strip() == "":
-                continue
-            yield lineno, text.split("\t")
-    finally:
-        stream.close()
-
-
 def shape_rat_ids(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """rat_ids.{tissue}: one rat id per line, no header (release-format 3.10)."""
     table = TABLES[kind.tables[0]]
     ids: list[str] = []
-    for lineno, fields in _lines(src):
+    for lineno, fields in iter_lines(src.name, src.opener):
         if len(fields) != 1 or not fields[0].strip():
             raise FormatError(src.name, "wrong number of fields", line=lineno,
                               expected="one rat id per line", found="\t".join(fields))
@@ -430,7 +407,7 @@ def shape_fastq_map(src: Source, kind: FileKind, values: dict[str, str], lenient
     f1: list[str] = []
     f2: list[str | None] = []
     rat: list[str] = []
-    for lineno, fields in _lines(src):
+    for lineno, fields in iter_lines(src.name, src.opener):
         if len(fields) == 2:
             f1.append(fields[0])
             f2.append(None)
@@ -471,7 +448,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     size = 0
     header: bytes | None = None
     cols: list[str] = []
-    for mname, gene, content in _zip_members(src, kind):
+    for mname, gene, content in iter_members(src.name, src.path, kind.member):
         first, _, body = content.partition(b"\n")
         if not first.strip():
             raise FormatError(mname, "empty file: expected a header line", line=1)
@@ -488,33 +465,6 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
             chunk, size = [], 0
     if chunk:
         yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
-
-
-def _zip_members(src: Source, kind: FileKind) -> Iterator[tuple[str, str, bytes]]:
-    """(message name, gene id, decompressed text) of each member, in archive order."""
-    member_re = re.compile(kind.member or r"(?P<gene_id>.+)")
-    try:
-        zf = zipfile.ZipFile(src.path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise FormatError(src.name, f"not a readable zip archive ({err})") from err
-    with zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            mname = f"{src.name}!{info.filename}"
-            m = member_re.match(info.filename)
-            if not m:
-                raise FormatError(mname, "unexpected member name",
-                                  expected=f"a name matching {member_re.pattern}",
-                                  found=info.filename)
-            try:
-                content = zf.read(info)
-                if content[:2] == GZIP_MAGIC:
-                    content = maybe_gunzip(io.BytesIO(content)).read()
-            except (zipfile.BadZipFile, *STREAM_ERRORS) as err:
-                raise FormatError(mname, f"corrupt zip member ({err}); re-download the archive"
-                                  ) from err
-            yield mname, m.group("gene_id"), content
 
 
 def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str],

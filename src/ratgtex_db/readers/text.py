@@ -283,3 +283,26 @@ def read_lenient(
                 arr = arr.cast(want)  # safe cast: fails on fractions, caught by diagnose
             arrays.append(arr)
         yield cols, pa.RecordBatch.from_arrays(arrays, names=cols)
+
+
+def iter_lines(name: str, opener: Opener) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank lines of a small headerless file (rat_ids, fastq_map), split on tabs, with
+    1-based line numbers."""
+    stream = opener()
+    try:
+        lineno = 0
+        while True:
+            try:
+                raw = stream.readline()
+            except STREAM_ERRORS as err:
+                raise FormatError(name, f"the stream is broken or truncated ({err})",
+                                  line=lineno + 1) from err
+            if not raw:
+                break
+            lineno += 1
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if text.strip() == "":
+                continue
+            yield lineno, text.split("\t")
+    finally:
+        stream.close()

@@ -1,0 +1,52 @@
+-- tissue_datasets: The genotype dataset (VCF) whose calls belong to each tissue's rats, per version.
+-- One row per (version, tissue) with an ingested VCF. The dataset is, in order: the one the
+-- version's tissue table names (v3 tissueInfo, v4 tissue_info); the v1/v2 cohort whose name
+-- lists the tissue (BLA_NAcc2_PL2 -> BLA, NAcc2, PL2); a v3 dataset that holds named tissues
+-- (ratgtex_v3_round10_4: Adipose, Liver; release-format 5.1); else the version's one dataset
+-- that no rule above claims (ratgtex_v3_round10_5 for the other v3 tissues; v4's only VCF).
+-- Genotype queries join through it, so a rat in two VCFs of one version is counted once.
+WITH sets AS (
+    SELECT DISTINCT version, dataset FROM _ratgtex.lake_genotype_samples
+),
+known AS (
+    SELECT DISTINCT version, tissue FROM (
+        SELECT version, tissue FROM rat_ids
+        UNION ALL SELECT version, tissue FROM tissues
+        UNION ALL SELECT version, tissue FROM _ratgtex.lake_top_assoc
+    )
+),
+listed AS (
+    SELECT * FROM (VALUES ('v3', 'ratgtex_v3_round10_4', 'Adipose'),
+                          ('v3', 'ratgtex_v3_round10_4', 'Liver')) AS t(version, dataset, tissue)
+),
+named AS (
+    SELECT s.version, s.dataset FROM sets AS s
+    WHERE EXISTS (SELECT 1 FROM tissues AS t WHERE t.version = s.version AND t.dataset = s.dataset)
+       OR EXISTS (SELECT 1 FROM listed AS l WHERE l.version = s.version AND l.dataset = s.dataset)
+       OR EXISTS (SELECT 1 FROM known AS k WHERE k.version = s.version
+                  AND list_contains(string_split(s.dataset, '_'), k.tissue))
+),
+unclaimed AS (
+    SELECT s.version, s.dataset FROM sets AS s
+    WHERE NOT EXISTS (SELECT 1 FROM named AS n WHERE n.version = s.version
+                      AND n.dataset = s.dataset)
+),
+candidates AS (
+    SELECT k.version, k.tissue, t.dataset, 1 AS rule
+    FROM known AS k JOIN tissues AS t ON t.version = k.version AND t.tissue = k.tissue
+    JOIN sets AS s ON s.version = t.version AND s.dataset = t.dataset
+    UNION ALL
+    SELECT k.version, k.tissue, s.dataset, 2
+    FROM known AS k JOIN sets AS s ON s.version = k.version
+    WHERE list_contains(string_split(s.dataset, '_'), k.tissue)
+    UNION ALL
+    SELECT k.version, k.tissue, l.dataset, 3
+    FROM known AS k JOIN listed AS l ON l.version = k.version AND l.tissue = k.tissue
+    JOIN sets AS s ON s.version = l.version AND s.dataset = l.dataset
+    UNION ALL
+    SELECT k.version, k.tissue, u.dataset, 4
+    FROM known AS k JOIN unclaimed AS u ON u.version = k.version
+    WHERE (SELECT count(*) FROM unclaimed AS u2 WHERE u2.version = k.version) = 1
+)
+SELECT version, tissue, dataset FROM candidates
+QUALIFY row_number() OVER (PARTITION BY version, tissue ORDER BY rule, dataset) = 1
