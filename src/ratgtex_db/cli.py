@@ -667,7 +667,8 @@ def cmd_expression(
     genes: Annotated[list[str], typer.Argument(help="Gene ids or symbols ('-' reads stdin).",
                                                metavar="GENE...")],
     tissue: TissueOpt = None,
-    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case).")] = "tpm",
+    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case); v1-v3 also iqn, "
+                                      "iqn_filtered.")] = "tpm",
     samples: Annotated[bool, typer.Option("--samples", help="One row per rat instead of the "
                                           "distribution.")] = False,
     version: VersionOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
@@ -818,7 +819,8 @@ def _check_picture(output: Path) -> None:
 def plot_expression(
     gene: Annotated[str, typer.Argument(help="Gene id or symbol.")],
     output: PictureOpt, tissue: TissueOpt = None,
-    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case).")] = "tpm",
+    unit: Annotated[str, typer.Option("--unit", help="tpm or log2 (any case); v1-v3 also iqn, "
+                                      "iqn_filtered.")] = "tpm",
     version: VersionOpt = None, width: WidthOpt = None, height: HeightOpt = None,
     dpi: DpiOpt = 100,
 ) -> None:

@@ -483,11 +483,11 @@ class Database:
         ----------
         gene : gene id(s)/symbol(s).
         tissue : tissue id(s); default all.
-        unit : ``tpm`` or ``log2`` (any case).
+        unit : ``tpm`` or ``log2`` (any case); v1-v3 also ``iqn``, ``iqn_filtered``.
         samples : one row per rat (SQL ``expression_samples``) instead of the distribution.
         """
-        unit = inputs.resolve_unit(unit)
         v = self._version_of(version)
+        unit = inputs.resolve_unit(unit, v)
         genes = self.resolve_genes(gene, v)
         if not genes:
             raise QueryError("give at least one gene")

@@ -15,7 +15,7 @@ from ratgtex_db.release import MODALITIES
 #: Half-width of the tensorQTL cis window (release-format 3.13, 6.1).
 CIS_WINDOW = 1_000_000
 #: Units of the expression view that ``expression`` reports.
-UNITS: tuple[str, ...] = ("tpm", "log2")
+UNITS: tuple[str, ...] = ("tpm", "log2", "iqn", "iqn_filtered")
 #: Upper bound of a whole-chromosome region (INTEGER positions).
 MAX_POS = 2**31 - 1
 
@@ -129,16 +129,23 @@ def resolve_modality(value: str | None, default: str = "expression") -> str:
     return modalities[0]
 
 
-def resolve_unit(value: str) -> str:
-    """An expression unit, any case (``TPM`` -> ``tpm``).
+def resolve_unit(value: str, version: str | None = None) -> str:
+    """An expression unit, any case (``TPM`` -> ``tpm``, ``iqn.filtered`` -> ``iqn_filtered``).
 
     Raises
     ------
-    QueryError : not one of :data:`UNITS`.
+    QueryError : not one of :data:`UNITS`, or not a unit of ``version``'s expression files
+        (v4: tpm, log2; v1-v3 also iqn, iqn_filtered).
     """
-    unit = str(value).strip().lower()
-    if unit not in UNITS:
-        raise QueryError(f"unknown unit {value!r}; choose {' or '.join(UNITS)}")
+    from ratgtex_db.release import UNITS as BY_VERSION
+
+    unit = str(value).strip().lower().replace(".", "_")
+    allowed = UNITS
+    if version in BY_VERSION:
+        allowed = tuple(u.replace(".", "_") for u in BY_VERSION[version])
+    if unit not in allowed:
+        where = f" in {version}" if version in BY_VERSION else ""
+        raise QueryError(f"unknown unit {value!r}{where}; choose {', '.join(allowed)}")
     return unit
 
 
