@@ -5,8 +5,9 @@
 -- annotation (release-format 1.1), the tissues its files and tables name (v3's unmerged
 -- NAcc1-3 / PL1-3 among them), and the files ingested, skipped and failed.
 --
--- Returns: version, genome, assembly, annotation, n_tissues, tissues, files_ingested,
--- files_skipped, files_failed, source_bytes, last_ingested; ordered by version.
+-- Returns: version, genome, assembly, annotation, n_tissues, tissues, files (recorded in the
+-- manifest), files_ingested, files_skipped, files_failed, source_bytes, last_ingested;
+-- ordered by version.
 -- Key: (version).
 -- Parameters:
 --   $meta  facts of every known version: list of STRUCT(version, genome, assembly, annotation)
@@ -16,7 +17,7 @@ WITH meta AS (
     FROM (SELECT unnest($meta) AS m)
 ),
 files AS (
-    SELECT version,
+    SELECT version, count(*) AS files,
            count(*) FILTER (status = 'ingested') AS files_ingested,
            count(*) FILTER (status = 'skipped') AS files_skipped,
            count(*) FILTER (status = 'failed') AS files_failed,
@@ -38,7 +39,7 @@ tissue_lists AS (
     FROM named GROUP BY version
 )
 SELECT f.version, m.genome, m.assembly, m.annotation, coalesce(t.n_tissues, 0) AS n_tissues,
-       t.tissues, f.files_ingested, f.files_skipped, f.files_failed, f.source_bytes,
+       t.tissues, f.files, f.files_ingested, f.files_skipped, f.files_failed, f.source_bytes,
        f.last_ingested
 FROM files AS f
 LEFT JOIN meta AS m USING (version)

@@ -1,12 +1,23 @@
 -- tissue_datasets: The genotype dataset (VCF) whose calls belong to each tissue's rats, per version.
--- One row per (version, tissue) with an ingested VCF. The dataset is, in order: the one the
+-- One row per (version, tissue) of a version with genotypes or rat ids ingested (the dataset
+-- may be one whose VCF is not ingested yet). The dataset is, in order: the one the
 -- version's tissue table names (v3 tissueInfo, v4 tissue_info); the v1/v2 cohort whose name
 -- lists the tissue (BLA_NAcc2_PL2 -> BLA, NAcc2, PL2); a v3 dataset that holds named tissues
 -- (ratgtex_v3_round10_4: Adipose, Liver; release-format 5.1); else the version's one dataset
 -- that no rule above claims (ratgtex_v3_round10_5 for the other v3 tissues; v4's only VCF).
 -- Genotype queries join through it, so a rat in two VCFs of one version is counted once.
-WITH sets AS (
+WITH sets AS (  -- the ingested VCFs and the genotype datasets release-format 5.1 names
     SELECT DISTINCT version, dataset FROM _ratgtex.lake_genotype_samples
+    UNION
+    SELECT * FROM (VALUES
+        ('v1', 'Adipose_Liver'), ('v1', 'BLA_NAcc2_PL2'), ('v1', 'Brain'), ('v1', 'Eye'),
+        ('v1', 'IL_LHb_NAcc1_OFC_PL1'),
+        ('v2', 'Adipose_Liver'), ('v2', 'BLA_NAcc2_PL2'), ('v2', 'Brain'), ('v2', 'Eye'),
+        ('v2', 'IL_LHb_NAcc1_OFC_PL1'),
+        ('v3', 'ratgtex_v3_round10_4'), ('v3', 'ratgtex_v3_round10_5')
+    ) AS t(version, dataset)
+    WHERE EXISTS (SELECT 1 FROM _ratgtex.lake_genotype_samples AS g WHERE g.version = t.version)
+       OR EXISTS (SELECT 1 FROM rat_ids AS r WHERE r.version = t.version)
 ),
 known AS (
     SELECT DISTINCT version, tissue FROM (

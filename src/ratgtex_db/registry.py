@@ -133,6 +133,7 @@ class Form:
     expand: tuple[str, ...] | None = None
     linked: bool | None = None
     description: str | None = None
+    strict: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,10 @@ class FileKind:
     #: The forms of other versions.
     forms: tuple[Form, ...] = ()
     gene_rule: str = "pantry"
+    #: A header column that is not declared is an error; a form whose columns the document
+    #: cannot settle ([UNVERIFIED]) sets ``strict=False``: such columns are read, not stored,
+    #: and named in the manifest.
+    strict: bool = True
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -193,7 +198,7 @@ class FileKind:
             changes: dict[str, object] = {"template": form.template, "versions": form.versions,
                                           "forms": ()}
             for attr in ("columns", "fixed", "member", "gene_rule", "expand", "linked",
-                         "description"):
+                         "description", "strict"):
                 value = getattr(form, attr)
                 if value is not None:
                     changes[attr] = value
@@ -331,7 +336,7 @@ KINDS: tuple[FileKind, ...] = (
         ),
         description="exons of the collapsed gene models",
         linked=False,
-        forms=(Form(("v3",), "exon.{version}.txt"),),
+        forms=(Form(("v3",), "exon.{version}.txt", strict=False),),
     ),
     FileKind(
         "tissue_info",
@@ -371,7 +376,7 @@ KINDS: tuple[FileKind, ...] = (
             _opt("eGeneCount", "e_gene_count", I32),
             _opt("datasetId", "dataset_id"),
             Col("hasEGenes", "has_e_genes", B, optional=True, aliases=("hasEgenes",)),
-        )),),
+        ), strict=False),),
     ),
     FileKind(
         "autocomplete",
@@ -563,7 +568,7 @@ KINDS: tuple[FileKind, ...] = (
             _opt("datasetId", "dataset_id"),
             _opt("unit"),
             _drop("geneSymbol"),  # v1-style symbol column: gene_id is the symbol in v3
-        )),),
+        ), strict=False),),
     ),
     FileKind(
         "top_assoc",
@@ -856,11 +861,12 @@ def match(path: str | PurePosixPath) -> Match | None:
             return Match(kind, values)
     if near:
         kind, version = near[0]
-        spelled = sorted({PurePosixPath(k.template).name for d in KINDS for k in d.at(version)
-                          if d.name == kind.name})
+        versions = sorted({v for k, _ in near if k.name == kind.name for v in k.versions})
+        spelled = sorted({PurePosixPath(k.template).name
+                          for k in KINDS_BY_NAME[kind.name].at(version)})
         hint = f"; {version} names it {' or '.join(spelled)}" if spelled else ""
         raise UnknownFileKind(
-            f"{text}: named like a {kind.name} file of {', '.join(kind.versions)}, but it says "
+            f"{text}: named like a {kind.name} file of {', '.join(versions)}, but it says "
             f"{version}{hint}"
         )
     return None

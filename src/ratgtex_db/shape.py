@@ -225,11 +225,15 @@ def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordB
 
 def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     table = TABLES[kind.tables[0]]
-    bound = bind_header(src.name, peek_header(src), kind.columns)
+    header = peek_header(src)
+    bound = bind_header(src.name, header, kind.columns, exact=kind.strict)
+    extra = [c for c in header if c not in bound.rename]
+    if extra:
+        yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
     line = 2
     for cols, batch in _reader(lenient)(src.name, src.opener, bound.types):
         data = {bound.rename[c]: batch.column(i) for i, c in enumerate(cols)
-                if bound.rename[c]}
+                if bound.rename.get(c)}
         derive(src.name, table, data, line, kind.gene_rule)
         yield table.name, conform(table, data, batch.num_rows)
         line += batch.num_rows
