@@ -511,7 +511,7 @@ def test_variants_and_genotypes_by_dataset(db):
                    "'Adipose_Liver' AND variant_id = 'chr1:2012000' ORDER BY rat_id")
     assert got == [("56269_4", 1), ("56270_1", 2), ("56271_2", 0)]
     got = rows(db, "SELECT rat_id, dosage FROM genotypes WHERE version = 'v3' AND variant_id = "
-                   "'chr1:2112000' ORDER BY rat_id")
+                   "'chr1:2112000' AND dataset = 'ratgtex_v3_round10_5' ORDER BY rat_id")
     assert got == [("00077E67B5", 2), ("000789972A", 1), ("0007899A3F", 1), ("0007929C4E", 0),
                    ("933000320045751", 1), ("933000320045752", 2)]
 
