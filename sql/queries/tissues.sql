@@ -2,7 +2,8 @@
 -- Per tissue: samples, expressed genes, eGenes, independent eQTLs, xQTL genes.
 --
 -- Per tissue: samples = rat ids of the tissue (rat_ids); expressed_genes = genes of the
--- normalized expression phenotypes (phenotypes, modality 'expression', normalized); egenes =
+-- normalized expression phenotypes (phenotypes, modality 'expression', normalized; v1-v3: of
+-- the expression view's unit iqn_filtered, the genes mapped for eQTLs); egenes =
 -- genes with top_assoc qval < 0.05; indep_eqtls = rows of eqtls_indep; xqtl_<modality> =
 -- genes with at least one independent xQTL of that modality (xqtls_indep), NULL when the
 -- tissue has no xQTL results for the modality.
@@ -21,11 +22,17 @@ samples AS (
     SELECT tissue, count(DISTINCT rat_id) AS samples
     FROM rat_ids WHERE version = $version GROUP BY tissue
 ),
-expressed AS (
-    SELECT tissue, count(DISTINCT phenotype_id) AS expressed_genes
-    FROM phenotypes
-    WHERE version = $version AND modality = 'expression' AND normalized
-    GROUP BY tissue
+expressed AS (  -- v4: normalized expression phenotypes; v1-v3: the iqn.filtered BED
+    SELECT tissue, max(n) AS expressed_genes FROM (
+        SELECT tissue, count(DISTINCT phenotype_id) AS n
+        FROM phenotypes
+        WHERE version = $version AND modality = 'expression' AND normalized
+        GROUP BY tissue
+        UNION ALL
+        SELECT tissue, count(DISTINCT gene_id) FROM expression
+        WHERE version = $version AND unit = 'iqn_filtered'
+        GROUP BY tissue
+    ) GROUP BY tissue
 ),
 egenes AS (
     SELECT tissue, count(DISTINCT gene_id) FILTER (WHERE qval < 0.05) AS egenes
