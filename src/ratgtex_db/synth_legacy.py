@@ -923,7 +923,7 @@ def _select(v: str, tissues: list[str] | None, unmerged: bool) -> tuple[list[str
                           f"{', '.join(TISSUES[v])}")
     sub = [t for t in tissues if v == "v3" and t in UNMERGED_V3]
     if sub and not unmerged:
-        raise ConfigError(f"{', '.join(sub)} are v3-unmerged tissues; pass unmerged=True "
+        raise ConfigError(f"v3-unmerged tissue(s) {', '.join(sub)} need unmerged=True "
                           "(--unmerged) to write them")
     agg = [t for t in tissues if t not in sub]
     return list(dict.fromkeys(agg)), list(dict.fromkeys(sub))
