@@ -36,11 +36,11 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import polars as pl
 from isal import igzip
-from scipy.stats import norm, rankdata
 
 from ratgtex_db.errors import ConfigError
 from ratgtex_db.release import GENOMES, TISSUES
@@ -429,12 +429,34 @@ class _Tissue:
     splice: Mapping
 
 
+def _ranks(x: np.ndarray, axis: int, ties: str) -> np.ndarray:
+    """1-based ranks along ``axis``; ties get the ``min`` or the ``average`` rank."""
+    x = np.moveaxis(x, axis, -1)
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=-1)
+    n = x.shape[-1]
+    pos = np.broadcast_to(np.arange(1, n + 1, dtype=float), x.shape)
+    new_run = np.concatenate([np.ones(x.shape[:-1] + (1,), bool),
+                              xs[..., 1:] != xs[..., :-1]], axis=-1)
+    run_id = np.cumsum(new_run, axis=-1)
+    out = np.empty(x.shape)
+    for i in np.ndindex(x.shape[:-1]):
+        rid, p = run_id[i], pos[i]
+        first = np.flatnonzero(new_run[i])
+        last = np.append(first[1:], n) - 1
+        val = p[first] if ties == "min" else (p[first] + p[last]) / 2
+        out[i][order[i]] = val[rid - 1]
+    return np.moveaxis(out, -1, axis)
+
+
 def _quantile_int(tpm: np.ndarray) -> np.ndarray:
     """Quantile normalisation across samples, then inverse-normal transform per gene."""
     ref = np.sort(tpm, axis=0).mean(axis=1)
-    qn = ref[(rankdata(tpm, axis=0, method="min") - 1).astype(int)]
-    r = rankdata(qn, axis=1, method="average")
-    return np.round(norm.ppf((r - 0.5) / tpm.shape[1]), 6)
+    qn = ref[(_ranks(tpm, 0, "min") - 1).astype(int)]
+    q = (_ranks(qn, 1, "average") - 0.5) / tpm.shape[1]
+    levels, inverse = np.unique(q, return_inverse=True)  # at most 2n distinct quantiles
+    z = np.array([NormalDist().inv_cdf(x) for x in levels])
+    return np.round(z[inverse.reshape(q.shape)], 6)
 
 
 def _simulate(rng: np.random.Generator, v: str, genes: _Genes, geno: np.ndarray,
@@ -721,6 +743,12 @@ def _write_qtl_tables(tree: _Tree, v: str, genes: _Genes, tissues: list[_Tissue]
         stops.append(_assoc(v, genes, ts.tissue, ts.splice.top, True, ts.splice_group_size))
         sindeps.append(_assoc(v, genes, ts.tissue, ts.splice.indep, True,
                               ts.splice_group_size))
+    if not tissues:  # only v3-unmerged tissues written: header-only aggregated tables
+        for kind, table in (("top_assoc", TOP_ASSOC), ("eqtls_indep", EQTLS_INDEP),
+                            ("top_assoc_splice", TOP_ASSOC_SPLICE),
+                            ("sqtls_indep", SQTLS_INDEP)):
+            tree.text(kind, _lines(["\t".join(_cols(table, v))]))
+        return
     top_all = pl.concat(tops)
     miss = pl.Series(rng.random(top_all.height) < 0.03)  # alleles missing from the allele list
     top_all = top_all.with_columns(
