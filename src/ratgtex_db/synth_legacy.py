@@ -57,8 +57,6 @@ from ratgtex_db.synth import (
     TissueModel,
     _render,
     _variant_stats,
-    fmt_decimal,
-    fmt_g,
     fmt_readr,
     fmt_sci,
     hash_id,
@@ -292,11 +290,33 @@ def _lines(rows: list[str]) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def _g(x: np.ndarray) -> np.ndarray:
+    """pandas/tensorQTL ``%g`` text (``1.23457e-08``, ``1e+06``), empty for missing."""
+    x = np.asarray(x, float)
+    if x.size == 0:
+        return np.empty(x.shape, dtype=object)
+    out = np.char.mod("%g", x).astype(object)
+    out[np.isnan(x)] = ""
+    return out
+
+
 def _matrix_text(values: np.ndarray) -> np.ndarray:
     """pandas %g text of a 2-D matrix (object array of the same shape)."""
-    if values.size == 0:
-        return np.empty(values.shape, dtype=object)
-    return np.asarray(fmt_g(values.ravel()).to_numpy(), dtype=object).reshape(values.shape)
+    return _g(values)
+
+
+def _render_g(df: pl.DataFrame, ints: tuple[str, ...]) -> pl.DataFrame:
+    """Numeric columns as tensorQTL/pandas text: integers plain, floats %g, missing empty."""
+    cols = {}
+    for name in df.columns:
+        s = df[name]
+        if name in ints:
+            cols[name] = s.cast(pl.Int64).cast(pl.Utf8).fill_null("")
+        elif s.dtype in (pl.Float64, pl.Float32):
+            cols[name] = pl.Series(_g(s.to_numpy()).tolist(), dtype=pl.Utf8)
+        else:
+            cols[name] = s.cast(pl.Utf8).fill_null("")
+    return pl.DataFrame(cols)
 
 
 def _fmt_shortest(x: np.ndarray) -> pl.Series:
@@ -594,15 +614,18 @@ def _covariates(rng: np.random.Generator, rats: np.ndarray, geno_pcs: np.ndarray
     mat = np.round(np.vstack([geno_pcs, rng.normal(0, 1 / np.sqrt(len(rats)),
                                                    (k, len(rats)))]), 6)
     mat[0, 0] = 3e-6
-    flat = mat.ravel()
-    txt = np.asarray(fmt_decimal(flat, 6).to_numpy(), dtype=object)
-    small = (np.abs(flat) < 1e-4) & (flat != 0)
-    txt[small] = fmt_sci(flat[small], pad=2).to_numpy()
+    txt = np.array([_r_number(x) for x in mat.ravel()], dtype=object)
     names = [f"geno_PC{i}" for i in range(1, 6)] + [f"pheno_PC{i}" for i in range(1, k + 1)]
     rows = ["\t".join(["ID", *map(str, rats)])]
     rows += [nm + "\t" + "\t".join(r) for nm, r in zip(names, txt.reshape(mat.shape).tolist(),
                                                         strict=True)]
     return _lines(rows)
+
+
+def _r_number(x: float) -> str:
+    """base R's print of a double rounded to 6 decimals: ``0.123457``, ``-0.05``, ``3e-06``."""
+    s = repr(float(x) + 0.0)  # + 0.0 turns -0.0 into 0.0
+    return s.removesuffix(".0")
 
 
 def _fastq_map(t: str, subsets: list[tuple[str, np.ndarray]], prefix: bool) -> bytes:
@@ -643,7 +666,7 @@ def _write_signif(tree: _Tree, kind: str, v: str, g: Genome, t: str, mp: Mapping
         start_distance=pl.Series(start_d, dtype=pl.Int64),
         tss_distance=pl.Series(tss_d, dtype=pl.Int64))
     cols = [first, *_cols(SIGNIF, v)]
-    tree.gzip(kind, _tsv(_render(df.select(cols), "g", ints=(
+    tree.gzip(kind, _tsv(_render_g(df.select(cols), ints=(
         "start_distance", "tss_distance", "ma_samples", "ma_count"))), t=t)
 
 
@@ -664,9 +687,9 @@ def _write_trans(tree: _Tree, kind: str, id_col: str, g: Genome, t: str, ids: np
     df = pl.DataFrame({
         "variant_id": [f"{g.v_chrom[i]}:{g.v_pos[i]}" for i in vi],
         id_col: [str(ids[i]) for i in pi],
-        "pval": fmt_g(10 ** -rng.uniform(5.0001, 12, len(vi))),
-        "slope": fmt_g(se * rng.uniform(4, 7, len(vi)) * rng.choice([-1, 1], len(vi))),
-        "slope_se": fmt_g(se), "af": fmt_g(af[vi]),
+        "pval": _g(10 ** -rng.uniform(5.0001, 12, len(vi))).tolist(),
+        "slope": _g(se * rng.uniform(4, 7, len(vi)) * rng.choice([-1, 1], len(vi))).tolist(),
+        "slope_se": _g(se).tolist(), "af": _g(af[vi]).tolist(),
     }, schema={c: pl.Utf8 for c in ["variant_id", id_col, "pval", "slope", "slope_se", "af"]})
     tree.gzip(kind, _tsv(df), t=t)
 
@@ -687,7 +710,8 @@ def _write_cis_pvals(tree: _Tree, v: str, g: Genome, t: str, mp: Mapping) -> Non
     rank = {c: i for i, c in enumerate(AUTOSOMES)}
     genes = pv["gene"].unique().to_numpy()
     genes = genes[np.lexsort((g.tss[genes], [rank[c] for c in g.chrom[genes]]))]
-    lines = (pv["variant_id"] + "\t" + fmt_g(pv["pval_nominal"].to_numpy())).to_list()
+    lines = [f"{a}\t{b}" for a, b in zip(pv["variant_id"].to_list(),
+                                           _g(pv["pval_nominal"].to_numpy()), strict=True)]
     tree.zip("cis_pvals", _members(f"{t}.{v}", g.gene_id[pv["gene"].to_numpy()], lines,
                                    CIS_PVALS_HEAD, g.gene_id[genes]), t=t)
 
@@ -922,8 +946,9 @@ def _write_api_files(tree: _Tree, v: str, genes: _Genes, tissues: list[_Tissue],
         s = ts.expr.signif
         vidx = s["vidx"].to_numpy()
         body = pl.DataFrame({
-            "variantId": s["variant_id"], "pValue": fmt_g(s["pval_nominal"].to_numpy()),
-            "nes": fmt_g(s["slope"].to_numpy()),
+            "variantId": s["variant_id"],
+            "pValue": pl.Series(_g(s["pval_nominal"].to_numpy()).tolist(), dtype=pl.Utf8),
+            "nes": pl.Series(_g(s["slope"].to_numpy()).tolist(), dtype=pl.Utf8),
             "chromosome": pl.Series(g.v_chrom[vidx].astype(str)),
             "pos": pl.Series(g.v_pos[vidx]).cast(pl.Utf8),
             "tissueSiteDetailId": pl.Series([ts.tissue] * s.height, dtype=pl.Utf8)})
