@@ -339,10 +339,11 @@ def _vcf_columns(path: Path) -> tuple[list[str], list[str]]:
 
 
 def _vcf(path: Path) -> tuple[list[str], dict[str, np.ndarray], dict[str, str]]:
-    """(samples, variant id -> ALT dosages (NaN missing), INFO per id)."""
+    """(samples, variant id -> ALT dosages (NaN missing), INFO per id); REF/ALT in INFO's
+    place under key ``(id, 'alleles')``."""
     samples: list[str] = []
     dos: dict[str, np.ndarray] = {}
-    info: dict[str, str] = {}
+    info: dict = {}
     for line in gzip.decompress(path.read_bytes()).decode().splitlines():
         if line.startswith("##"):
             continue
@@ -353,6 +354,7 @@ def _vcf(path: Path) -> tuple[list[str], dict[str, np.ndarray], dict[str, str]]:
         gt = np.array([np.nan if c[0] == "." else int(c[0]) + int(c[2]) for c in f[9:]])
         dos[f[2]] = gt
         info[f[2]] = f[7]
+        info[(f[2], "alleles")] = (f[3], f[4])
     return samples, dos, info
 
 
@@ -370,13 +372,23 @@ def test_vcf_samples_and_allele_frequencies(releases, v):
             assert set(rats) <= set(samples), (name, t)
             rows = top[top.tissue == t]
             idx = [col[r] for r in rats]
-            for vid, af in zip(rows.variant_id, _num(rows.af), strict=True):
+            for vid, af, ref, alt in zip(rows.variant_id, _num(rows.af), rows.ref, rows.alt,
+                                         strict=True):
                 d = dos[vid][idx]
                 expect = np.nansum(d) / (2 * np.sum(~np.isnan(d)))
                 assert abs(af - expect) < 1e-5, (t, vid)
+                assert (ref, alt) in {("NA", "NA"), info[(vid, "alleles")]}, vid
+            assert (rows.ref == "NA").sum() < len(rows) or t in UNMERGED_V3
+            sig = _read(_p(root, v, "signif", t)).head(60)  # unmerged tissues too
+            for vid, af, ma in zip(sig.variant_id, _num(sig.af), sig.ma_count.astype(int),
+                                   strict=True):
+                d = dos[vid][idx]
+                k, n2 = np.nansum(d), 2 * np.sum(~np.isnan(d))
+                assert abs(af - k / n2) < 1e-5 and ma == min(k, n2 - k), (t, vid)
         # v2 reduces INFO to AC/AN (section 5.2)
         if v == "v2":
-            assert all(re.fullmatch(r"AC=\d+;AN=\d+", x) for x in info.values())
+            assert all(re.fullmatch(r"AC=\d+;AN=\d+", x) for k, x in info.items()
+                       if isinstance(k, str))
 
 
 @pytest.mark.parametrize("v", ["v1", "v2", "v3"])
@@ -552,3 +564,23 @@ def test_cli_synth_versions(tmp_path):
                             "--scale", "tiny", "--tissues", "NAcc1"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "data" / "v3" / "rat_ids" / "rat_ids.NAcc1.v3.txt").exists()
+
+
+@pytest.mark.parametrize("v", ["v1", "v2"])
+def test_v1_v2_sample_and_rat_tables(releases, v):
+    """Samples per tissue = rat_ids; rats are the union, sorted; Adipose/Liver rats are M."""
+    root = releases[v]
+    samples = _read(root / "ref" / f"RatGTEx_samples.{v}.tsv")
+    rats = _read(root / "ref" / f"RatGTEx_rats.{v}.tsv")
+    for t in TISSUES_V12:
+        assert sorted(samples.rat_id[samples.tissue == t]) == _rat_ids(root, v, t)
+    assert list(rats.rat_id) == sorted(set(samples.rat_id))
+    listed = rats.set_index("rat_id").tissues.str.split(", ")
+    for t, r in zip(samples.tissue, samples.rat_id, strict=True):
+        assert t in listed[r]
+    al = set(_rat_ids(root, v, "Adipose")) | set(_rat_ids(root, v, "Liver"))
+    assert set(rats.sex[rats.rat_id.isin(al)]) == {"M"}
+    assert all(re.fullmatch(r"\d+_\d", r) for r in al)  # Adipose/Liver ids like 56269_4
+    geo = samples[samples.tissue.isin(["Eye", "IL", "LHb", "NAcc1", "OFC", "PL1"])]
+    assert geo.GEO_accession.str.startswith("GSM").all()
+    assert (samples.loc[~samples.index.isin(geo.index), "GEO_accession"] == "NA").all()
