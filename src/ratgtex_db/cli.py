@@ -172,21 +172,38 @@ def synth(
     out: Annotated[Path, typer.Argument(help="Folder to write the release tree into.")],
     scale: ScaleOpt = "small",
     seed: Annotated[int, typer.Option(help="Random seed; same seed + scale = same bytes.")] = 1,
-    version: Annotated[str, typer.Option(help="Release version to imitate.")] = "v4",
+    version: Annotated[str, typer.Option(help="Release version to imitate: v1, v2, v3 "
+                                         "(scales tiny, small) or v4.")] = "v4",
     tissues: Annotated[
         list[str] | None,
         typer.Option("--tissues", help="Tissues to write (repeat or comma list)."),
     ] = None,
+    unmerged: Annotated[bool, typer.Option(
+        "--unmerged", help="v3 only: also write the unmerged NAcc1-3 / PL1-3 files.")] = False,
 ) -> None:
     """Write a synthetic release tree in the exact RatGTEx file format.
 
     Example: ratgtex-db synth /tmp/release --scale tiny --seed 7
     """
+    root = _synthesize(out, scale, seed, version, unmerged, _split(tissues))
+    typer.echo(f"wrote synthetic release to {root}")
+
+
+def _synthesize(out: Path, scale: str, seed: int, version: str, unmerged: bool,
+                tissues: list[str] | None) -> Path:
+    """v4 from synth.py, v1-v3 from synth_legacy.py; --unmerged exists only for v3."""
+    version = version.lower()
+    if unmerged and version != "v3":
+        raise typer.BadParameter(f"only v3 has unmerged tissues, not {version}; drop "
+                                 "--unmerged or use --version v3", param_hint="'--unmerged'")
+    if version in ("v1", "v2", "v3"):
+        from ratgtex_db.synth_legacy import write_legacy_release
+
+        return write_legacy_release(out, version, scale=scale, seed=seed, unmerged=unmerged,
+                                    tissues=tissues)
     from ratgtex_db.synth import synthesize
 
-    root = synthesize(out, scale=scale, seed=seed, version=version.lower(),
-                      tissues=_split(tissues))
-    typer.echo(f"wrote synthetic release to {root}")
+    return synthesize(out, scale=scale, seed=seed, version=version, tissues=tissues)
 
 
 FormatOpt = Annotated[
@@ -431,6 +448,10 @@ def _tour_gene(db) -> str | None:
 def demo(
     scale: ScaleOpt = "small",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    version: Annotated[str, typer.Option(help="Release version to imitate: v1, v2, v3 "
+                                         "or v4.")] = "v4",
+    unmerged: Annotated[bool, typer.Option(
+        "--unmerged", help="v3 only: include the unmerged NAcc1-3 / PL1-3 files.")] = False,
 ) -> None:
     """Synthesise a small release, ingest it, and print a short tour of queries.
 
@@ -442,14 +463,13 @@ def demo(
     from ratgtex_db.database import Database
     from ratgtex_db.ingest import ingest as run_ingest
     from ratgtex_db.progress import IngestProgress, print_summary
-    from ratgtex_db.synth import synthesize
 
     assert state.db is not None
     db_dir = state.db if state.db_flag else _demo_dir()
     release = db_dir / "synthetic-release"
-    if not (release / "data").exists():
-        typer.echo(f"synthesising a {scale} release into {release} ...")
-        synthesize(release, scale=scale, seed=seed)
+    if not (release / "data" / version.lower()).exists():
+        typer.echo(f"synthesising a {scale} {version.lower()} release into {release} ...")
+        _synthesize(release, scale, seed, version, unmerged, None)
     with IngestProgress(enabled=True) as progress:
         report = run_ingest([release / "data"], db_dir, progress=progress)
     print_summary(report)
