@@ -81,8 +81,13 @@ def test_unmerged_tissues_have_per_tissue_rows_only(legacy):
             "SELECT DISTINCT tissue FROM cis_qtl_signif WHERE version = 'v3'").rows()}
         aggregated = {r[0] for r in d.sql(
             "SELECT DISTINCT tissue FROM top_assoc WHERE version = 'v3'").rows()}
+        datasets = dict(d.sql("SELECT tissue, dataset FROM tissue_datasets "
+                              "WHERE version = 'v3'").rows())
     assert {"NAcc1", "PL3"} <= per_tissue
     assert not {"NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3"} & aggregated
+    # release-format 5.1: round10_4 = Adipose, Liver; round10_5 = the others, unmerged included
+    assert datasets["Adipose"] == datasets["Liver"] == "ratgtex_v3_round10_4"
+    assert {datasets[t] for t in ("BLA", "NAcc", "NAcc1", "PL3")} == {"ratgtex_v3_round10_5"}
 
 
 def test_versions_and_compare_by_symbol_and_ensembl_id(legacy):
