@@ -436,11 +436,11 @@ def views(
         emit(db.views(view), fmt, output, limit, title=view)
 
 
-def _tour_gene(db) -> str | None:
+def _tour_gene(db, version: str) -> str | None:
     """The demo's showcase gene: independent eQTLs in the most tissues, then the strongest."""
-    rows = db.sql("SELECT gene_id FROM eqtls_indep GROUP BY gene_id "
-                  "ORDER BY count(DISTINCT tissue) DESC, min(pval_nominal), gene_id LIMIT 1"
-                  ).rows()
+    rows = db.sql("SELECT gene_id FROM eqtls_indep WHERE version = ? GROUP BY gene_id "
+                  "ORDER BY count(DISTINCT tissue) DESC, min(pval_nominal), gene_id LIMIT 1",
+                  [version]).rows()
     return rows[0][0] if rows else None
 
 
@@ -475,18 +475,21 @@ def demo(
     print_summary(report)
     prefix = "ratgtex-db" + ("" if os.environ.get(ENV_VAR) == str(db_dir) else
                              f" --db {db_dir}")
+    v = version.lower()
+    opt = "" if v == "v4" else f" --version {v}"
     with Database(db_dir, frames=False) as db:
-        gene = _tour_gene(db)
+        gene = _tour_gene(db, v)
         tour: list[tuple[str, str, Any]] = [
-            ("Tissues: samples, expressed genes, eGenes, QTLs per modality", "tissues",
-             lambda: db.tissues()),
+            ("Tissues: samples, expressed genes, eGenes, QTLs per modality", f"tissues{opt}",
+             lambda: db.tissues(version=v)),
         ]
         if gene is not None:
             tour += [
                 (f"One gene across tissues: status, median TPM, lead eQTL ({gene})",
-                 f"gene {gene}", lambda: db.gene(gene)),
+                 f"gene {gene}{opt}", lambda: db.gene(gene, version=v)),
                 ("Its significant cis pairs, all modalities (first 10)",
-                 f"assoc --gene {gene} --limit 10", lambda: db.assoc(gene, limit=10)),
+                 f"assoc --gene {gene} --limit 10{opt}",
+                 lambda: db.assoc(gene, limit=10, version=v)),
             ]
         for title, command, call in tour:
             typer.echo(f"\n$ {prefix} {command}")
@@ -494,7 +497,7 @@ def demo(
     typer.echo("\nThese data are SYNTHETIC.")
     if prefix != "ratgtex-db":
         typer.echo(f"To query them: export {ENV_VAR}={db_dir}   (or pass --db {db_dir})")
-    typer.echo(f"Then try: ratgtex-db views; ratgtex-db eqtls --gene {gene or 'GENE'}; "
+    typer.echo(f"Then try: ratgtex-db views; ratgtex-db eqtls --gene {gene or 'GENE'}{opt}; "
                "ratgtex-db info")
     if report.failed:
         raise typer.Exit(1)
