@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ratgtex_db.errors import UnknownFileKind
@@ -67,3 +69,27 @@ def test_every_kind_targets_declared_tables():
 
 def test_v4_has_thirteen_tissues():
     assert len(TISSUES["v4"]) == 13
+
+
+def test_old_versions_are_read_from_name_or_folder():
+    """release-format 5.1: versions from names (.v2_rn7, ratgtex_v3_...) or data/{v}/ folders."""
+    assert match("data/v2/geno/BLA_NAcc2_PL2.rn7.vcf.gz").version == "v2"
+    assert match("Adipose_Liver.rn6.vcf.gz").version == "v1"
+    assert match("geno/ratgtex_v3_round10_4.rn7.vcf.gz").version == "v3"
+    m = match("expr/expr.iqn.filtered.BLA.v3_rn7.bed.gz")
+    assert m.partition == {"version": "v3", "tissue": "BLA", "unit": "iqn_filtered"}
+    assert match("splice/covar_splice.PL2.v1.txt").partition["modality"] == "splicing"
+    assert match("singleTissueEqtl.v3.zip").kind.name == "gene_esnps"
+    # the pre-2025 labels NAcc / PL of v1/v2 are today's NAcc1 / PL1
+    assert match("expr.log2.NAcc.v1_rn6.bed.gz").partition["tissue"] == "NAcc1"
+
+
+@pytest.mark.parametrize("name, words", [
+    ("data/v2/gene.v3.txt", "v2 folder"),
+    ("top_assoc.v3_rn6.txt", "genome tag 'rn6'"),
+    ("gene.v4.txt", "gene.{version}.tsv"),
+    ("data/v3/geno/ratgtex_v4_round11_2.rn8.vcf.gz", "v3 folder"),
+])
+def test_old_version_mismatches_are_named(name, words):
+    with pytest.raises(UnknownFileKind, match=re.escape(words)):
+        match(name)

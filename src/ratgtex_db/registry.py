@@ -30,6 +30,7 @@ from ratgtex_db.release import (  # noqa: F401 - the registry re-exports the voc
     UNITS,
     UNITS_V4,
     VERSIONS,
+    canonical_tissue,
 )
 from ratgtex_db.tables import F64, I32, QTL_STATS, B, S
 
@@ -511,8 +512,9 @@ KINDS: tuple[FileKind, ...] = (
         # v1-v3: four units (iqn.filtered is unit 'iqn_filtered'), the id column is gene_id
         # (Ensembl in v1/v2, symbol in v3) and #chr bare in v1/v2 (release-format 5.2).
         forms=(Form(_V123, "expr/expr.{unit}.{tissue}.{version}_{genome}.bed.gz",
-                    columns=_cols(("#chr", "chrom", S), ("start", "start", I32),
-                                  ("end", "tss", I32), _OLD_EQTL_ID)),),
+                    columns=_cols(Col("#chr", "chrom", S, aliases=("#Chr",)),
+                                  ("start", "start", I32), ("end", "tss", I32),
+                                  _OLD_EQTL_ID)),),
     ),
     FileKind(
         "phenos",
@@ -852,6 +854,8 @@ def match(path: str | PurePosixPath) -> Match | None:
                     f"({version} files say {GENOMES[version]!r}); the file is misnamed"
                 )
             tissue = values.get("tissue")
+            if tissue is not None and declared.name != "predictions":
+                tissue = values["tissue"] = canonical_tissue(version, tissue)
             if (tissue is not None and declared.name != "predictions"
                     and tissue not in TISSUES[version]):
                 raise UnknownFileKind(

@@ -62,6 +62,20 @@ ANNOTATIONS: dict[str, tuple[str, str]] = {
 #: gene ids, which are symbols (release-format 2.2).
 ENSEMBL_VERSIONS: tuple[str, ...] = ("v1", "v2")
 
+#: Tissue labels of the pre-2025 site for v1/v2 (release-format 5.1: today's pages show NAcc1
+#: and PL1 for the old NAcc and PL, and whether the files were renamed is unverified): a file
+#: or column saying the old label is read as the new one.
+TISSUE_ALIASES: dict[str, dict[str, str]] = {
+    "v1": {"NAcc": "NAcc1", "PL": "PL1"},
+    "v2": {"NAcc": "NAcc1", "PL": "PL1"},
+}
+
+
+def canonical_tissue(version: str, tissue: str) -> str:
+    """The tissue id a version's views use for a label its files may carry."""
+    return TISSUE_ALIASES.get(version, {}).get(tissue, tissue)
+
+
 #: v3 tissues shipped unmerged beside the merged NAcc and PL (release-format 5.1).
 UNMERGED_V3: tuple[str, ...] = ("NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3")
 

@@ -31,6 +31,7 @@ from ratgtex_db.readers.text import (
 )
 from ratgtex_db.readers.zip import iter_members
 from ratgtex_db.registry import NA_TOKENS, TISSUES, FileKind
+from ratgtex_db.release import canonical_tissue
 from ratgtex_db.tables import TABLES, Table
 
 Batches = Iterator[tuple[str, pa.Table]]
@@ -313,12 +314,13 @@ def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: s
     table = TABLES[kind.tables[0]]
     bound, names, types = _wide(src, kind, pa.float64())
     for name in names if allowed is not None else ():
-        if name not in allowed:
+        if canonical_tissue(version, name) not in allowed:
             raise SchemaError(f"{src.name}:1: column {name!r} is not a {version} tissue "
                               f"(known: {', '.join(allowed)})")
     key = kind.columns[0]
     key_source = bound.source_of(key.name)
-    labels = pa.array(names, pa.string())
+    labels = pa.array([canonical_tissue(version, n) if allowed is not None else n
+                       for n in names], pa.string())
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         values, rows, which = _melt(batch, cols, names)
         yield ROWS_READ, batch.num_rows
@@ -356,13 +358,14 @@ def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     by_tissue: dict[str, dict[str, str]] = {}
     for col in flags:
         m = _FLAG_RE.match(col)
-        if not m or m.group(2) not in known:
+        if not m or canonical_tissue(values["version"], m.group(2)) not in known:
             raise SchemaError(
                 f"{src.name}:1: unexpected column {col!r}; expected a flag column (expr_, "
                 f"testedEqtl_, eqtl_, altSplice_, testedSqtl_ or sqtl_) followed by a "
                 f"{values['version']} tissue"
             )
-        by_tissue.setdefault(m.group(2), {})[_FLAG_COLS[m.group(1)]] = col
+        tissue = canonical_tissue(values["version"], m.group(2))
+        by_tissue.setdefault(tissue, {})[_FLAG_COLS[m.group(1)]] = col
     tissues = sorted(by_tissue)
     types = dict(bound.types)
     types.update({c: pa.bool_() for c in flags})
