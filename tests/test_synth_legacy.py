@@ -560,6 +560,10 @@ def test_cli_synth_versions(tmp_path):
     assert (tmp_path / "data" / "v1" / "eqtl" / "top_assoc.v1_rn6.txt").exists()
     r = runner.invoke(app, ["synth", str(tmp_path), "--version", "v2", "--unmerged"])
     assert r.exit_code == 2 and "--unmerged" in r.output
+    r = runner.invoke(app, ["--db", str(tmp_path / "db"), "demo", "--version", "v1",
+                            "--unmerged"])
+    assert r.exit_code == 2 and "--unmerged" in r.output
+    assert not (tmp_path / "db" / "synthetic-release").exists()
     r = runner.invoke(app, ["synth", str(tmp_path), "--version", "v3", "--unmerged",
                             "--scale", "tiny", "--tissues", "NAcc1"])
     assert r.exit_code == 0, r.output

@@ -192,10 +192,7 @@ def synth(
 def _synthesize(out: Path, scale: str, seed: int, version: str, unmerged: bool,
                 tissues: list[str] | None) -> Path:
     """v4 from synth.py, v1-v3 from synth_legacy.py; --unmerged exists only for v3."""
-    version = version.lower()
-    if unmerged and version != "v3":
-        raise typer.BadParameter(f"only v3 has unmerged tissues, not {version}; drop "
-                                 "--unmerged or use --version v3", param_hint="'--unmerged'")
+    version = _check_unmerged(version, unmerged)
     if version in ("v1", "v2", "v3"):
         from ratgtex_db.synth_legacy import write_legacy_release
 
@@ -204,6 +201,14 @@ def _synthesize(out: Path, scale: str, seed: int, version: str, unmerged: bool,
     from ratgtex_db.synth import synthesize
 
     return synthesize(out, scale=scale, seed=seed, version=version, tissues=tissues)
+
+
+def _check_unmerged(version: str, unmerged: bool) -> str:
+    version = version.lower()
+    if unmerged and version != "v3":
+        raise typer.BadParameter(f"only v3 has unmerged tissues, not {version}; drop "
+                                 "--unmerged or use --version v3", param_hint="'--unmerged'")
+    return version
 
 
 FormatOpt = Annotated[
@@ -467,8 +472,9 @@ def demo(
     assert state.db is not None
     db_dir = state.db if state.db_flag else _demo_dir()
     release = db_dir / "synthetic-release"
-    if not (release / "data" / version.lower()).exists():
-        typer.echo(f"synthesising a {scale} {version.lower()} release into {release} ...")
+    version = _check_unmerged(version, unmerged)
+    if not (release / "data" / version).exists():
+        typer.echo(f"synthesising a {scale} {version} release into {release} ...")
         _synthesize(release, scale, seed, version, unmerged, None)
     with IngestProgress(enabled=True) as progress:
         report = run_ingest([release / "data"], db_dir, progress=progress)
