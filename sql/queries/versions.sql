@@ -3,11 +3,13 @@
 --
 -- One row per version with at least one ingested file: its genome tag, assembly and
 -- annotation (release-format 1.1), the tissues its files and tables name (v3's unmerged
--- NAcc1-3 / PL1-3 among them), and the files ingested, skipped and failed.
+-- NAcc1-3 / PL1-3 among them), and the files ingested, skipped and failed. The study data
+-- archives (release-format 10) are sources of their own, version 'study:{group}', listed
+-- after the releases.
 --
 -- Returns: version, genome, assembly, annotation, n_tissues, tissues, files (recorded in the
 -- manifest), files_ingested, files_skipped, files_failed, source_bytes, last_ingested;
--- ordered by version.
+-- ordered by version (releases first, then studies).
 -- Key: (version).
 -- Parameters:
 --   $meta  facts of every known version: list of STRUCT(version, genome, assembly, annotation)
@@ -32,6 +34,7 @@ named AS (
         WHERE status = 'ingested' AND tissue IS NOT NULL
         UNION ALL SELECT version, tissue FROM tissues
         UNION ALL SELECT version, tissue FROM top_assoc
+        UNION ALL SELECT version, tissue FROM study_sample_metadata
     )
 ),
 tissue_lists AS (
@@ -45,4 +48,4 @@ FROM files AS f
 LEFT JOIN meta AS m USING (version)
 LEFT JOIN tissue_lists AS t USING (version)
 WHERE f.files_ingested > 0
-ORDER BY f.version
+ORDER BY f.version LIKE 'study:%', f.version

@@ -25,6 +25,12 @@ from ratgtex_db.release import (  # noqa: F401 - the registry re-exports the voc
     MODALITIES,
     NA_TOKENS,
     NORMS,
+    STUDY_EYE,
+    STUDY_GROUPS,
+    STUDY_HPC_F2,
+    STUDY_NAR,
+    STUDY_PREFIX,
+    STUDY_Y_MT,
     SUB_DATASETS_V4,
     TISSUES,
     UNITS,
@@ -183,6 +189,9 @@ class FileKind:
     #: cannot settle ([UNVERIFIED]) sets ``strict=False``: such columns are read, not stored,
     #: and named in the manifest.
     strict: bool = True
+    #: Field separator of a text file: tab for every release file; ``,`` for a CSV (then
+    #: fields may be double-quoted, as R's write.csv writes them).
+    delimiter: str = "\t"
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -191,6 +200,12 @@ class FileKind:
     @property
     def table(self) -> str | None:
         return self.tables[0] if self.tables else None
+
+    @property
+    def study(self) -> bool:
+        """A kind of the study data archives (release-format 10): its files' names carry no
+        version; the study group comes from their folder."""
+        return all(v.startswith(STUDY_PREFIX) for v in self.versions)
 
     def resolved(self) -> list[FileKind]:
         """This kind once per form, each with that form's template, columns and versions."""
@@ -286,6 +301,48 @@ _OLD_SQTL_ID = Col("phenotype_id", "phenotype_id", S, aliases=("ID",))
 _TRANS_STATS = (("pval", F64), ("slope", F64), ("slope_se", F64), ("af", F64))
 _V12 = ("v1", "v2")
 _V123 = ("v1", "v2", "v3")
+
+# --- study data archives (release-format 10): column declarations ---------------------------
+
+#: Types of the study tables' column names (section 10 spells the statistics as tensorQTL).
+_STUDY_TYPES: dict[str, pa.DataType] = {
+    "num_var": I32, "pos": I32, "tss_distance": I32, "ma_samples": I32, "ma_count": I32,
+    "rank": I32, "group_size": I32, "sid_pos": I32,
+    **{c: F64 for c in ("af", "pval_nominal", "slope", "slope_se", "pval_beta", "qval",
+                        "pval_nominal_threshold", "log2_aFC", "beta_shape1", "beta_shape2",
+                        "true_df", "pval_true_df", "pval_perm", "log2_aFC_ASE",
+                        "log2_aFC_lower", "log2_aFC_upper", "log2_aFC_alt_ref",
+                        "log2_aFC_bLR_bHR", "z_eQTL", "z_GWAS", "T_SMR", "p_SMR")},
+}
+
+
+def _study_cols(spec: str) -> tuple[Col, ...]:
+    """Columns from a space-separated header spec: ``name`` (stored as is), ``src>name``
+    (renamed), ``-name`` (accepted, not stored). ``af`` also accepts ``maf``."""
+    out = []
+    for word in spec.split():
+        if word.startswith("-"):
+            out.append(_drop(word[1:]))
+            continue
+        source, _, name = word.partition(">")
+        name = name or source
+        typ = _STUDY_TYPES.get(source, _STUDY_TYPES.get(name, S))
+        out.append(Col(source, name, typ, aliases=("maf",) if source == "af" else ()))
+    return tuple(out)
+
+
+_STUDY_BED = _cols(("#chr", "chrom", S), ("start", "start", I32), ("end", "tss", I32),
+                   ("gene_id", "phenotype_id", S))
+_STUDY_BED_NAR = (Col("#chr", "chrom", S), Col("start", "tss", I32), _drop("end"),
+                  Col("gene_id", "phenotype_id", S))
+_STUDY_TOP_ANNOTATED = _study_cols(
+    "gene_id gene_name num_var variant_id chrom pos ref alt af tss_distance pval_nominal slope "
+    "slope_se pval_beta qval pval_nominal_threshold log2_aFC")
+#: tensorQTL signif (10 columns, ``phenotype_id`` first; ``gene_id`` accepted as in v1).
+_STUDY_SIGNIF = (Col("phenotype_id", "phenotype_id", S, aliases=("gene_id",)),
+                 *_study_cols("variant_id tss_distance af ma_samples ma_count pval_nominal "
+                              "slope slope_se pval_nominal_threshold"))
+_STUDY_COLOCS = _study_cols("gene_id gene_name variant_id z_eQTL trait z_GWAS T_SMR p_SMR")
 
 KINDS: tuple[FileKind, ...] = (
     FileKind(
@@ -751,6 +808,244 @@ KINDS: tuple[FileKind, ...] = (
         "skip",
         skip_reason="predicted phenotypes: not part of the catalog yet",
     ),
+    # --- study data archives (release-format 10) ---------------------------------------------
+    # Each group is its own source, version ``study:{group}``, read from the folder its files
+    # sit in (see :func:`study_folder`); columns are bound by header name, so the 2025 refactors'
+    # ``chrom, pos, variant_id`` order binds as well as the posted ``variant_id, chrom, pos``,
+    # and tensorQTL <= 1.0.5's ``maf`` is accepted for ``af``. What the views do not store is
+    # declared dropped here, with the reason; README "Study data" lists the mapping.
+    FileKind(
+        "study_vcf",
+        "P50.rnaseq.88.unpruned.vcf.gz",
+        "vcf",
+        tables=("variants", "genotype_rows", "genotype_samples"),
+        partition=("version", "dataset"),
+        fixed=(("dataset", "P50.rnaseq.88.unpruned"),),
+        description="genotypes of the NAR 2022 rats (dataset = file stem)",
+        versions=(STUDY_NAR,),
+        forms=(Form((STUDY_EYE,), "eyes.vcf.gz", fixed=(("dataset", "eyes"),),
+                    description="genotypes of the Eye study's rats (dataset = file stem)"),),
+    ),
+    FileKind(
+        "study_sample_metadata",
+        "metadata_p50_hao_chen_2014.csv",
+        "study_metadata",
+        tables=("study_sample_metadata",),
+        # The named columns of section 10; the 24 others (not documented one by one) are kept
+        # as one JSON object per library in ``fields``.
+        columns=_study_cols("library rfid>rat_id brain_region sequencing_batch QC_pass>qc_pass"),
+        delimiter=",",
+        description="per-library sample metadata of the NAR study (CSV)",
+        versions=(STUDY_NAR,),
+    ),
+    FileKind(
+        "study_raw_expression",
+        "ensembl-gene_raw-counts.txt",
+        "raw_matrix",
+        tables=("expression_raw",),
+        partition=("version", "unit"),
+        fixed=(("unit", "raw_count"),),
+        description="gene x library raw read counts (header: library ids only)",
+        versions=(STUDY_NAR,),
+        forms=(Form((STUDY_NAR,), "ensembl-gene_raw-tpm.txt", fixed=(("unit", "raw_tpm"),),
+                    description="gene x library TPM (header: library ids only)"),),
+    ),
+    FileKind(
+        "study_expr",
+        # NAR BEDs: start = the 1-based TSS, end = TSS + 1 (release-format 10), so the TSS is
+        # ``start``; ``end`` is not stored. ``inv-quant`` is the inverse-quantile unit 'iqn'.
+        "ensembl-gene_log2_{tissue}.bed.gz",
+        "bed",
+        tables=("expression",),
+        columns=_STUDY_BED_NAR,
+        partition=("version", "tissue", "unit"),
+        fixed=(("unit", "log2"),),
+        expand=("tissue",),
+        description="NAR log2 expression BED (start = 1-based TSS)",
+        versions=(STUDY_NAR,),
+        forms=(
+            Form((STUDY_NAR,), "ensembl-gene_inv-quant_{tissue}.bed.gz",
+                 fixed=(("unit", "iqn"),),
+                 description="NAR inverse-quantile expression BED (start = 1-based TSS)"),
+            # Eye and Y_MT BEDs: start = TSS - 1, end = TSS (the release convention).
+            Form((STUDY_EYE,), "Eye.expr.{unit}.bed.gz", columns=_STUDY_BED,
+                 fixed=(("tissue", "Eye"),), expand=("unit",),
+                 description="Eye expression BED"),
+            Form((STUDY_Y_MT,), "{tissue}.{genome}.expr.log2.bed.gz", columns=_STUDY_BED,
+                 description="Y_MT log2 expression BED (Y, MT and unplaced contigs)"),
+            Form((STUDY_Y_MT,), "Brain.{genome}.expr.iqn.bed.gz", columns=_STUDY_BED,
+                 fixed=(("tissue", "Brain"), ("unit", "iqn")), expand=(),
+                 description="Y_MT Brain inverse-quantile expression BED"),
+            Form((STUDY_Y_MT,), "Brain.{genome}.expr.tpm.bed.gz", columns=_STUDY_BED,
+                 fixed=(("tissue", "Brain"), ("unit", "tpm")), expand=(),
+                 description="Y_MT Brain TPM BED"),
+        ),
+    ),
+    FileKind(
+        "study_covar",
+        "covar.txt",
+        "covar",
+        tables=("covariates",),
+        columns=_cols(("ID", "covariate", S)),
+        partition=("version", "tissue", "modality"),
+        fixed=(("tissue", "Eye"), ("modality", "expression")),
+        description="Eye eQTL covariates (geno_PC1-5, expr_PC1-20 x rats)",
+        versions=(STUDY_EYE,),
+    ),
+    FileKind(
+        "study_top_assoc",
+        # NAR: ``tss`` (the gene's TSS, a gene fact the study's BEDs carry) is not stored and
+        # the file has no tss_distance: NULL (the strand needed to derive it is not in the file).
+        "top_assoc.txt",
+        "long",
+        tables=("top_assoc",),
+        columns=_study_cols("tissue gene_id gene_name -tss num_var variant_id chrom pos ref alt "
+                            "af pval_nominal slope slope_se pval_beta qval "
+                            "pval_nominal_threshold log2_aFC"),
+        description="NAR top cis-eQTL per gene and tissue (all tested genes)",
+        versions=(STUDY_NAR,),
+        forms=(
+            Form((STUDY_EYE,), "Eye.top_assoc.txt", columns=_STUDY_TOP_ANNOTATED,
+                 fixed=(("tissue", "Eye"),),
+                 description="Eye top cis-eQTL per gene (strand-aware tss_distance)"),
+            Form((STUDY_HPC_F2,), "f2.top_assoc.txt", columns=_STUDY_TOP_ANNOTATED,
+                 fixed=(("tissue", "HPC"),), description="HPC_F2 top cis-eQTL per gene"),
+        ),
+    ),
+    FileKind(
+        "study_cis_qtl",
+        # tensorQTL map_cis as written (all columns kept). The top_assoc view serves these rows
+        # for a study without a top_assoc file: Eye.top_assoc.txt is the same genes' annotated
+        # table (gene names, ref/alt, strand-aware tss_distance, aFC), so with both ingested
+        # top_assoc keeps one row per gene.
+        "Eye.cis_qtl.txt.gz",
+        "long",
+        tables=("study_cis_qtl",),
+        columns=_study_cols("phenotype_id num_var beta_shape1 beta_shape2 true_df pval_true_df "
+                            "variant_id tss_distance ma_samples ma_count af pval_nominal slope "
+                            "slope_se pval_perm pval_beta qval pval_nominal_threshold"),
+        fixed=(("tissue", "Eye"),),
+        description="Eye tensorQTL cis (permutation) results, one row per gene",
+        versions=(STUDY_EYE,),
+    ),
+    FileKind(
+        "study_eqtls_indep",
+        "eqtls_indep.txt",
+        "long",
+        tables=("eqtls_indep",),
+        columns=_study_cols("tissue gene_id gene_name -tss num_var variant_id chrom pos ref alt "
+                            "af pval_nominal slope slope_se pval_beta rank log2_aFC"),
+        description="NAR conditionally independent cis-eQTLs",
+        versions=(STUDY_NAR,),
+        forms=(
+            # tensorQTL cis_independent: the permutation fit's columns are not stored
+            # (eqtls_indep has none; study_cis_qtl keeps them for the top eQTLs).
+            Form((STUDY_EYE,), "Eye.cis_independent_qtl.txt.gz", columns=_study_cols(
+                "phenotype_id>gene_id num_var -beta_shape1 -beta_shape2 -true_df -pval_true_df "
+                "variant_id tss_distance -ma_samples -ma_count af pval_nominal slope slope_se "
+                "-pval_perm pval_beta rank"),
+                fixed=(("tissue", "Eye"),), description="Eye independent cis-eQTLs (tensorQTL)"),
+            # HPC_F2: the alt/ref aFC is log2_aFC; the F2 founders' aFC and direction are
+            # kept as eqtls_indep columns log2_aFC_bLR_bHR and upregulated_in.
+            Form((STUDY_HPC_F2,), "f2.eqtls_indep.txt", columns=_study_cols(
+                "gene_id gene_name num_var variant_id chrom pos ref alt af tss_distance "
+                "pval_nominal slope slope_se pval_beta rank log2_aFC_alt_ref>log2_aFC "
+                "log2_aFC_bLR_bHR upregulated_in"),
+                fixed=(("tissue", "HPC"),), description="HPC_F2 independent cis-eQTLs"),
+        ),
+    ),
+    FileKind(
+        "study_cis_qtl_signif",
+        "Eye.cis_qtl_signif.txt.gz",
+        "long",
+        tables=("cis_qtl_signif",),
+        columns=_STUDY_SIGNIF,
+        partition=("version", "tissue", "modality"),
+        fixed=(("tissue", "Eye"), ("modality", "expression")),
+        description="Eye significant cis pairs (not restricted to eGenes)",
+        versions=(STUDY_EYE,),
+        forms=(Form((STUDY_HPC_F2,), "f2.cis_qtl_signif.txt.gz",
+                    fixed=(("tissue", "HPC"), ("modality", "expression")),
+                    description="HPC_F2 significant cis pairs (eGenes only)"),),
+    ),
+    FileKind(
+        "study_xqtl_top_assoc",
+        # ``tss`` not stored (the cluster's position; phenotype_id carries its coordinates).
+        "top_assoc_splice.txt",
+        "long",
+        tables=("xqtl_top_assoc",),
+        columns=_study_cols("tissue phenotype_id num_var variant_id chrom pos -tss af "
+                            "pval_nominal slope slope_se pval_beta group_id>gene_id group_size "
+                            "qval pval_nominal_threshold"),
+        partition=("version", "modality"),
+        fixed=(("modality", "splicing"),),
+        gene_rule="leafcutter",
+        description="NAR top cis-sQTL per gene and tissue",
+        versions=(STUDY_NAR,),
+    ),
+    FileKind(
+        "study_xqtls_indep",
+        "sqtls_indep.txt",
+        "long",
+        tables=("xqtls_indep",),
+        columns=_study_cols("tissue phenotype_id num_var variant_id chrom pos -tss af "
+                            "pval_nominal slope slope_se pval_beta group_id>gene_id group_size "
+                            "rank"),
+        partition=("version", "modality"),
+        fixed=(("modality", "splicing"),),
+        gene_rule="leafcutter",
+        description="NAR independent cis-sQTLs",
+        versions=(STUDY_NAR,),
+    ),
+    FileKind(
+        "study_ase_afc",
+        "ASE_aFC.txt",
+        "long",
+        tables=("study_ase_afc",),
+        columns=_study_cols("tissue gene_id variant_id log2_aFC_ASE"),
+        description="NAR allelic fold change from allele-specific expression",
+        versions=(STUDY_NAR,),
+    ),
+    FileKind(
+        "study_afc",
+        "Eye.aFC.txt",
+        "long",
+        tables=("study_afc",),
+        columns=_study_cols("pid>gene_id sid>variant_id sid_chr>chrom sid_pos>pos log2_aFC "
+                            "log2_aFC_lower log2_aFC_upper"),
+        fixed=(("tissue", "Eye"),),
+        description="Eye allelic fold change with its bounds",
+        versions=(STUDY_EYE,),
+    ),
+    FileKind(
+        "study_top_eqtls",
+        "Eye.top_eQTLs.txt",
+        "skip",
+        skip_reason="subset: the rows of Eye.top_assoc.txt with p < threshold, without qval "
+                    "(release-format 10); top_assoc serves them (WHERE qval < 0.05)",
+        versions=(STUDY_EYE,),
+    ),
+    FileKind(
+        "study_colocs",
+        "colocs.tsv",
+        "long",
+        tables=("study_colocs",),
+        columns=_STUDY_COLOCS,
+        fixed=(("tissue", "HPC"),),
+        description="HPC_F2 SMR colocalisation of eQTLs and GWAS traits",
+        versions=(STUDY_HPC_F2,),
+    ),
+    FileKind(
+        "study_colocs_sig",
+        "colocs_sig.tsv",
+        "long",
+        tables=("study_colocs_sig",),
+        columns=_STUDY_COLOCS,
+        fixed=(("tissue", "HPC"),),
+        description="HPC_F2 significant colocalisations (p_SMR < 0.05/n per trait); the "
+                    "study_colocs view flags them",
+        versions=(STUDY_HPC_F2,),
+    ),
 )
 
 KINDS_BY_NAME: dict[str, FileKind] = {k.name: k for k in KINDS}
@@ -798,6 +1093,14 @@ def folder_version(path: str | PurePosixPath) -> str | None:
     return next((p for p in reversed(parts) if _VERSION_DIR.fullmatch(p)), None)
 
 
+def study_folder(path: str | PurePosixPath) -> str | None:
+    """The study source (``study:{group}``) named by the nearest folder above the file that is
+    called exactly like a study group (``.../studies/Eye/covar.txt`` -> ``study:Eye``)."""
+    parts = PurePosixPath(str(path)).parts[:-1]
+    group = next((p for p in reversed(parts) if p in STUDY_GROUPS), None)
+    return STUDY_PREFIX + group if group else None
+
+
 def _vcf_version(path: str, values: dict[str, str], folder: str | None) -> str:
     dm = _DATASET_VERSION.match(values.get("dataset", ""))
     named = dm.group(1) if dm else None
@@ -830,7 +1133,12 @@ def match(path: str | PurePosixPath) -> Match | None:
             if not m:
                 continue
             values = {k: v for k, v in m.groupdict().items() if v is not None}
-            if declared.layout == "vcf" or declared.name == "vcf_index":
+            if kind.study:
+                group = study_folder(text)
+                if group is None:  # a study file's name outside a study folder: not ours
+                    continue
+                values["version"] = group
+            elif declared.layout == "vcf" or declared.name == "vcf_index":
                 values["version"] = _vcf_version(text, values, folder)
             version = values.get("version")
             if version is None:  # a name without a version (prediction files)
@@ -844,7 +1152,7 @@ def match(path: str | PurePosixPath) -> Match | None:
             if version not in kind.versions:
                 near.append((kind, version))
                 continue
-            if folder and folder != version and folder in TISSUES:
+            if folder and folder != version and folder in TISSUES and not kind.study:
                 raise UnknownFileKind(f"{text}: the name says {version} but the file is in a "
                                       f"{folder} folder; move it to its version's folder")
             genome = values.get("genome")
@@ -865,6 +1173,11 @@ def match(path: str | PurePosixPath) -> Match | None:
             return Match(kind, values)
     if near:
         kind, version = near[0]
+        if kind.study:
+            raise UnknownFileKind(
+                f"{text}: named like a {kind.name} file of {', '.join(kind.versions)}, but it "
+                f"is in the folder of {version}; move it to its group's folder "
+                "(studies/{group}/)")
         versions = sorted({v for k, _ in near if k.name == kind.name for v in k.versions})
         spelled = sorted({PurePosixPath(k.template).name
                           for k in KINDS_BY_NAME[kind.name].at(version)})

@@ -79,6 +79,48 @@ def canonical_tissue(version: str, tissue: str) -> str:
 #: v3 tissues shipped unmerged beside the merged NAcc and PL (release-format 5.1).
 UNMERGED_V3: tuple[str, ...] = ("NAcc1", "NAcc2", "NAcc3", "PL1", "PL2", "PL3")
 
+# --- study data archives (release-format 10) ------------------------------------------------
+# Each group of the "Study data" page is its own source, told apart by ``version`` =
+# ``study:{group}``; its files carry no version in their names: the group comes from the folder
+# they sit in (``.../studies/{group}/{file}``, or any folder named exactly like the group).
+
+#: The study groups, in the order of the download page.
+STUDY_GROUPS: tuple[str, ...] = ("IL_LHb_NAcc_OFC_PL", "Eye", "Y_MT", "HPC_F2")
+STUDY_PREFIX = "study:"
+STUDY_VERSIONS: tuple[str, ...] = tuple(STUDY_PREFIX + g for g in STUDY_GROUPS)
+STUDY_NAR, STUDY_EYE, STUDY_Y_MT, STUDY_HPC_F2 = STUDY_VERSIONS
+
+GENOMES.update({STUDY_NAR: "rn6", STUDY_EYE: "rn6", STUDY_Y_MT: "rn7", STUDY_HPC_F2: "rn6"})
+TISSUES.update({
+    STUDY_NAR: ("IL", "LHb", "NAcc", "OFC", "PL"),
+    STUDY_EYE: ("Eye",),
+    STUDY_Y_MT: ("BLA", "Brain", "Eye", "IL", "LHb", "NAcc", "NAcc2", "OFC", "PL", "PL2"),
+    STUDY_HPC_F2: ("HPC",),
+})
+#: Expression units of each study's matrices (``unit`` column spelling): the NAR BEDs'
+#: ``inv-quant`` is ``iqn``; its gene x library matrices are ``raw_count`` / ``raw_tpm``.
+UNITS.update({
+    STUDY_NAR: ("log2", "iqn", "raw_count", "raw_tpm"),
+    STUDY_EYE: ("log2", "tpm", "iqn", "iqn.filtered"),
+    STUDY_Y_MT: ("log2", "iqn", "tpm"),
+    STUDY_HPC_F2: (),
+})
+ANNOTATIONS.update({
+    STUDY_NAR: ("Rnor_6.0", "Ensembl (release not stated)"),
+    STUDY_EYE: ("Rnor_6.0", "Ensembl (release not stated)"),
+    STUDY_Y_MT: ("mRatBN7.2", "Ensembl 108"),
+    STUDY_HPC_F2: ("Rnor_6.0", "Ensembl (release not stated)"),
+})
+#: NAR library ids are ``{rfid}_{region}``; the region codes -> the study's tissue labels.
+STUDY_REGIONS: dict[str, str] = {"IL": "IL", "LHB": "LHb", "Acbc": "NAcc", "VoLo": "OFC",
+                                 "PL": "PL"}
+
+
+def is_study(version: str | None) -> bool:
+    """True for a study source's version (``study:{group}``)."""
+    return bool(version) and str(version).startswith(STUDY_PREFIX)
+
+
 #: Tokens read as NULL in every text file: readr writes 'NA', pandas an empty field
 #: (release-format 7.2); 'nan'/'NaN' are pandas/numpy spellings of a missing double.
 NA_TOKENS: tuple[str, ...] = ("", "NA", "NaN", "nan")

@@ -156,10 +156,10 @@ def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int,
 # --- header helpers ----------------------------------------------------------------------
 
 
-def peek_header(src: Source) -> list[str]:
+def peek_header(src: Source, delimiter: str = "\t") -> list[str]:
     stream = src.opener()
     try:
-        header = read_header(src.name, stream)
+        header = read_header(src.name, stream, delimiter)
     finally:
         stream.close()
     if header == [""]:
@@ -224,17 +224,30 @@ def _reader(lenient: bool) -> Callable[..., Iterator[tuple[list[str], pa.RecordB
 # --- layouts -------------------------------------------------------------------------------
 
 
+def constants(table: Table, kind: FileKind, values: dict[str, str]) -> dict[str, str]:
+    """Stored columns whose value the file's name or folder implies for every row (a study
+    file without a tissue column: the kind's fixed ``tissue``)."""
+    implied = {**values, **dict(kind.fixed)}
+    return {c: implied[c] for c in table.column_names if c in implied}
+
+
 def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     table = TABLES[kind.tables[0]]
-    header = peek_header(src)
+    header = peek_header(src, kind.delimiter)
     bound = bind_header(src.name, header, kind.columns, exact=kind.strict)
     extra = [c for c in header if c not in bound.rename]
     if extra:
         yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
+    implied = constants(table, kind, values)
     line = 2
-    for cols, batch in _reader(lenient)(src.name, src.opener, bound.types):
+    for cols, batch in _reader(lenient)(src.name, src.opener, bound.types,
+                                        delimiter=kind.delimiter):
         data = {bound.rename[c]: batch.column(i) for i, c in enumerate(cols)
                 if bound.rename.get(c)}
+        for col, value in implied.items():
+            if col not in data:
+                data[col] = _coded(pa.array(np.zeros(batch.num_rows, np.int32)),
+                                   pa.array([value], pa.string()))
         derive(src.name, table, data, line, kind.gene_rule)
         yield table.name, conform(table, data, batch.num_rows)
         line += batch.num_rows
@@ -543,6 +556,16 @@ def _register_vcf() -> None:
 
 
 _register_vcf()
+
+
+def _register_study() -> None:
+    from ratgtex_db.shape_study import shape_metadata, shape_raw_matrix
+
+    LAYOUTS["study_metadata"] = shape_metadata
+    LAYOUTS["raw_matrix"] = shape_raw_matrix
+
+
+_register_study()
 
 __all__ = ["LAYOUTS", "NA_TOKENS", "NOTE", "ROWS_READ", "Source", "conform", "derive",
            "split_variant"]

@@ -259,8 +259,10 @@ TABLES: dict[str, Table] = {
             "eqtls_indep",
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
-             ("gene_name", S)],
+             ("gene_name", S), ("log2_aFC_bLR_bHR", F64), ("upregulated_in", S)],
             sort_key=("tissue", "gene_id", "rank"),
+            doc="log2_aFC_bLR_bHR, upregulated_in: the HPC_F2 study's founder-line aFC and "
+                "the line (bLR, bHR, equal) with the higher expression; NULL elsewhere.",
         ),
         _t(
             "xqtl_top_assoc",
@@ -369,6 +371,71 @@ TABLES: dict[str, Table] = {
             "genotype_samples",
             ["version", "dataset"],
             [("sample_index", I32), ("rat_id", S)],
+        ),
+        # --- study data archives (release-format 10): tables with no release counterpart ---
+        _t(
+            "expression_raw",
+            ["version", "unit"],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), ("rat_id", S),
+             ("library", S), ("value", F64)],
+            row_group_rows=MATRIX_ROW_GROUP_ROWS, bloom=MATRIX_BLOOM,
+            doc="Gene x library matrices of a study (units raw_count, raw_tpm), one file for "
+                "all tissues: library {rfid}_{region} -> rat_id, tissue. Read through the "
+                "expression view.",
+        ),
+        _t(
+            "study_sample_metadata",
+            ["version"],
+            [("library", S), ("rat_id", S), ("tissue", S), ("brain_region", S),
+             ("sequencing_batch", S), ("qc_pass", B), ("fields", S)],
+            sort_key=("library",),
+            doc="Per-library sample metadata of a study; fields: the other columns of the "
+                "CSV as one JSON object (header name -> text, NA as null).",
+        ),
+        _t(
+            "study_cis_qtl",
+            ["version"],
+            [("tissue", S), ("phenotype_id", S), ("gene_id", S), ("num_var", I32),
+             ("beta_shape1", F64), ("beta_shape2", F64), ("true_df", F64),
+             ("pval_true_df", F64), ("variant_id", S), ("chrom", S), ("pos", I32),
+             ("tss_distance", I32), ("ma_samples", I32), ("ma_count", I32), ("af", F64),
+             ("pval_nominal", F64), ("slope", F64), ("slope_se", F64), ("pval_perm", F64),
+             ("pval_beta", F64), ("qval", F64), ("pval_nominal_threshold", F64)],
+            sort_key=("tissue", "gene_id"),
+            doc="tensorQTL map_cis output of a study, one row per phenotype (Eye).",
+        ),
+        _t(
+            "study_ase_afc",
+            ["version"],
+            [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
+             ("log2_aFC_ASE", F64)],
+            sort_key=("tissue", "gene_id"),
+            doc="Allelic fold change of a study's eQTLs from allele-specific expression.",
+        ),
+        _t(
+            "study_afc",
+            ["version"],
+            [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
+             ("log2_aFC", F64), ("log2_aFC_lower", F64), ("log2_aFC_upper", F64)],
+            sort_key=("tissue", "gene_id"),
+            doc="Allelic fold change of a study's eQTLs with its confidence bounds.",
+        ),
+        _t(
+            "study_colocs",
+            ["version"],
+            [("tissue", S), ("gene_id", S), ("gene_name", S), ("variant_id", S),
+             ("chrom", S), ("pos", I32), ("z_eQTL", F64), ("trait", S), ("z_GWAS", F64),
+             ("T_SMR", F64), ("p_SMR", F64)],
+            doc="SMR colocalisation of a study's eQTLs with GWAS traits (colocs.tsv).",
+        ),
+        _t(
+            "study_colocs_sig",
+            ["version"],
+            [("tissue", S), ("gene_id", S), ("gene_name", S), ("variant_id", S),
+             ("chrom", S), ("pos", I32), ("z_eQTL", F64), ("trait", S), ("z_GWAS", F64),
+             ("T_SMR", F64), ("p_SMR", F64)],
+            doc="The significant rows of study_colocs (colocs_sig.tsv); the study_colocs view "
+                "reads them as its 'significant' flag.",
         ),
     ]
 }

@@ -7,6 +7,7 @@ and what (file, line, column, expected, found): the error path may be slow, the 
 
 from __future__ import annotations
 
+import csv
 import io
 import zlib
 from collections.abc import Callable, Iterator
@@ -60,7 +61,15 @@ def maybe_gunzip(stream: BinaryIO) -> BinaryIO:
     return buffered  # type: ignore[return-value]
 
 
-def read_header(name: str, stream: BinaryIO) -> list[str]:
+def split_line(text: str, delimiter: str = "\t") -> list[str]:
+    """One line's fields: tab-separated text as it is; CSV (``delimiter=','``) with its
+    double-quoted fields unquoted."""
+    if delimiter == "\t":
+        return text.split("\t")
+    return next(csv.reader([text], delimiter=delimiter), [""])
+
+
+def read_header(name: str, stream: BinaryIO, delimiter: str = "\t") -> list[str]:
     """Read and split the header line; the stream is left at the first data line."""
     try:
         line = stream.readline()
@@ -70,7 +79,7 @@ def read_header(name: str, stream: BinaryIO) -> list[str]:
     if not line:
         raise FormatError(name, "empty file: expected a header line", line=1)
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
-    return text.split("\t")
+    return split_line(text, delimiter)
 
 
 def check_header(name: str, header: list[str], expected: list[str], *, exact: bool = True) -> None:
@@ -118,20 +127,27 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield tail
 
 
-def parse_chunk(chunk: bytes, column_names: list[str], types: dict[str, pa.DataType]
-                ) -> pa.Table:
-    """Whole lines of headerless tab-separated text as a typed table, parsed in parallel."""
+def parse_chunk(chunk: bytes, column_names: list[str], types: dict[str, pa.DataType],
+                delimiter: str = "\t") -> pa.Table:
+    """Whole lines of headerless tab-separated text (or CSV, ``delimiter=','``) as a typed
+    table, parsed in parallel."""
     return pacsv.read_csv(
         pa.py_buffer(chunk),
         read_options=pacsv.ReadOptions(column_names=column_names, block_size=BLOCK_SIZE,
                                        use_threads=True),
-        parse_options=_PARSE,
+        parse_options=_PARSE if delimiter == "\t" else _csv_parse(delimiter),
         convert_options=_convert(types),
     )
 
 
 _PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
                             escape_char=False, ignore_empty_lines=True)
+
+
+def _csv_parse(delimiter: str) -> pacsv.ParseOptions:
+    """CSV as R's write.csv writes it: fields may be double-quoted (quotes doubled inside)."""
+    return pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                              escape_char=False, ignore_empty_lines=True)
 
 
 def _convert(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
@@ -156,6 +172,7 @@ def iter_typed(
     *,
     header: bool = True,
     lenient_retry: bool = True,
+    delimiter: str = "\t",
 ) -> Iterator[tuple[list[str], pa.RecordBatch]]:
     """Yield ``(header, batch)`` for a tab-separated file whose column types are ``types``.
 
@@ -166,17 +183,17 @@ def iter_typed(
     """
     stream = opener()
     try:
-        cols = read_header(name, stream) if header else list(types)
+        cols = read_header(name, stream, delimiter) if header else list(types)
         if header and len(cols) == 1 and cols[0] == "":
             raise FormatError(name, "empty header line", line=1)
         try:
             col_types = {c: types.get(c, pa.string()) for c in cols}
             for chunk in _chunks(stream):
-                for batch in parse_chunk(chunk, cols, col_types).to_batches():
+                for batch in parse_chunk(chunk, cols, col_types, delimiter).to_batches():
                     yield cols, batch
         except (pa.ArrowInvalid, pa.ArrowException, *STREAM_ERRORS) as err:
             stream.close()
-            diagnose(name, opener, types, header=header, cause=err)
+            diagnose(name, opener, types, header=header, cause=err, delimiter=delimiter)
             if lenient_retry:
                 raise RetryLenient(name) from err
             raise FormatError(name, f"cannot parse: {err}") from err
@@ -221,6 +238,7 @@ def diagnose(
     *,
     header: bool = True,
     cause: BaseException | None = None,
+    delimiter: str = "\t",
 ) -> None:
     """Re-read a file that the fast reader refused and raise a FormatError naming the spot.
 
@@ -231,7 +249,7 @@ def diagnose(
     lineno = 0
     stream = opener()
     try:
-        cols = read_header(name, stream) if header else list(types)
+        cols = read_header(name, stream, delimiter) if header else list(types)
         lineno = 1 if header else 0
         ncols = len(cols)
         checks = [(i, c, types.get(c, pa.string())) for i, c in enumerate(cols)]
@@ -250,11 +268,12 @@ def diagnose(
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             if text == "":
                 continue
-            fields = text.split("\t")
+            fields = split_line(text, delimiter)
             if len(fields) != ncols:
+                sep = "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
                 raise FormatError(
                     name, "wrong number of fields", line=lineno,
-                    expected=f"{ncols} tab-separated fields", found=f"{len(fields)} fields",
+                    expected=f"{ncols} {sep} fields", found=f"{len(fields)} fields",
                 )
             for i, c, t in checks:
                 if not _value_ok(fields[i], t):
@@ -268,14 +287,16 @@ def diagnose(
 
 
 def read_lenient(
-    name: str, opener: Opener, types: dict[str, pa.DataType], *, header: bool = True
+    name: str, opener: Opener, types: dict[str, pa.DataType], *, header: bool = True,
+    delimiter: str = "\t",
 ) -> Iterator[tuple[list[str], pa.RecordBatch]]:
     """Slow path for files whose integers are written as floats (``12.0``, release-format 7.26).
 
     Integer columns are read as doubles and cast back after checking they are whole.
     """
     relaxed = {c: (pa.float64() if pa.types.is_integer(t) else t) for c, t in types.items()}
-    for cols, batch in iter_typed(name, opener, relaxed, header=header, lenient_retry=False):
+    for cols, batch in iter_typed(name, opener, relaxed, header=header, lenient_retry=False,
+                                  delimiter=delimiter):
         arrays = []
         for col, arr in zip(cols, batch.columns, strict=True):
             want = types.get(col)
