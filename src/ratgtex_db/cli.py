@@ -167,6 +167,23 @@ ScaleOpt = Annotated[str, typer.Option("--scale", help=f"{', '.join(SCALES)} (an
                                        callback=_scale)]
 
 
+def _study_group(value: str) -> str:
+    """A study group as typed, any case (``eye`` -> ``Eye``; ``study:Eye`` also accepted)."""
+    from ratgtex_db.release import STUDY_GROUPS, STUDY_PREFIX
+
+    name = value.removeprefix(STUDY_PREFIX)
+    found = [g for g in STUDY_GROUPS if g.lower() == name.lower()]
+    if not found:
+        raise typer.BadParameter(f"{value!r} is not a study group; choose "
+                                 f"{', '.join(STUDY_GROUPS)}", param_hint="'--study'")
+    return found[0]
+
+
+StudyOpt = Annotated[str | None, typer.Option(
+    "--study", help="A study data archive (release-format 10): IL_LHb_NAcc_OFC_PL, Eye, Y_MT "
+    "or HPC_F2 (any case).", show_default=False)]
+
+
 @app.command()
 def synth(
     out: Annotated[Path, typer.Argument(help="Folder to write the release tree into.")],
@@ -180,11 +197,21 @@ def synth(
     ] = None,
     unmerged: Annotated[bool, typer.Option(
         "--unmerged", help="v3 only: also write the unmerged NAcc1-3 / PL1-3 files.")] = False,
+    study: StudyOpt = None,
 ) -> None:
     """Write a synthetic release tree in the exact RatGTEx file format.
 
+    With --study GROUP: the files of that study data archive instead (release-format 10),
+    into OUT/studies/GROUP/.
+
     Example: ratgtex-db synth /tmp/release --scale tiny --seed 7
     """
+    if study is not None:
+        from ratgtex_db.synth_study import synthesize_study
+
+        root = synthesize_study(out, _study_group(study), seed=seed)
+        typer.echo(f"wrote synthetic study files to {root}")
+        return
     root = _synthesize(out, scale, seed, version, unmerged, _split(tissues))
     typer.echo(f"wrote synthetic release to {root}")
 
@@ -533,6 +560,7 @@ def download(
                                           "sizes (HEAD requests); write nothing.")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Re-hash downloaded files against "
                                          "the local manifest (no network).")] = False,
+    study: StudyOpt = None,
 ) -> None:
     """Download a RatGTEx release into DEST: parallel, resumable, checked.
 
@@ -542,13 +570,22 @@ def download(
     the exit status is then 1. A host name that does not resolve stops the run at once.
     DEST/VERSION can be given to ingest as it is.
 
+    With --study GROUP: that study data archive (server folder studies/GROUP/, into
+    DEST/studies/GROUP/; its version is study:GROUP).
+
     Example: ratgtex-db download ~/ratgtex-data --tissue BLA --kind cis_qtl_signif,top_assoc
+
+    Example: ratgtex-db download ~/ratgtex-data --study Eye
     """
     from ratgtex_db.download import DEFAULT_BASE_URL, download_release
     from ratgtex_db.progress import DownloadProgress, print_download
 
+    if study is not None:
+        version = "study:" + _study_group(study)
+    else:
+        version = version.lower()
     with DownloadProgress(enabled=not dry_run and not verify) as progress:
-        report = download_release(dest, version=version.lower(), tissues=_split(tissues),
+        report = download_release(dest, version=version, tissues=_split(tissues),
                                   kinds=_split(kinds), base_url=base_url or DEFAULT_BASE_URL,
                                   jobs=jobs, dry_run=dry_run, verify=verify, progress=progress)
     print_download(report)

@@ -3,7 +3,9 @@
 The file list comes from the file-kind registry (:func:`ratgtex_db.registry.release_paths`), so
 ``download``, ``synth`` and ``ingest`` name the same files. Files land in
 ``DEST/{version}/{path}``, exactly as under ``{base_url}/{version}/`` on the server
-(release-format 1.1), so the folder can be given to ``ingest`` as it is.
+(release-format 1.1), so the folder can be given to ``ingest`` as it is. A study data archive
+(version ``study:{group}``, release-format 10) is ``{base_url}/studies/{group}/`` and lands in
+``DEST/studies/{group}/``, whose folder name tells ``ingest`` the group.
 
 Each file is written to ``name.part`` in its target folder and renamed only when complete: its
 length matches ``Content-Length``, a gzip/BGZF file decompresses to the end (every member), a zip
@@ -46,6 +48,7 @@ from ratgtex_db.registry import (
     match,
     release_paths,
 )
+from ratgtex_db.release import STUDY_PREFIX, is_study
 
 DEFAULT_BASE_URL = "https://ratgtex.org/data"
 MANIFEST_NAME = ".ratgtex-download.json"
@@ -133,6 +136,12 @@ class DownloadReport:
         return self.root / MANIFEST_NAME
 
 
+def server_folder(version: str) -> str:
+    """The folder of a source under the server's ``data/`` (and under DEST): ``v4``, or
+    ``studies/{group}`` for a study data archive (``study:{group}``, release-format 10)."""
+    return f"studies/{version[len(STUDY_PREFIX):]}" if is_study(version) else version
+
+
 def select_files(
     dest: str | os.PathLike[str],
     version: str = LATEST_VERSION,
@@ -145,7 +154,8 @@ def select_files(
     Parameters
     ----------
     dest
-        Local folder; files go to ``dest/{version}/{path}``.
+        Local folder; files go to ``dest/{version}/{path}`` (a study:
+        ``dest/studies/{group}/{file}``).
     version
         Release version, e.g. ``"v4"``.
     tissues
@@ -179,14 +189,15 @@ def select_files(
         raise ConfigError(f"the file-kind registry does not name the files of {version} yet; "
                           f"download supports {', '.join(sorted(VCF_DATASETS))}") from err
     base = base_url.rstrip("/")
-    root = Path(dest) / version
+    folder = server_folder(version)
+    root = Path(dest).joinpath(*PurePosixPath(folder).parts)
     out = []
     for rel in paths:
-        found = match(rel)
+        found = match(f"{folder}/{rel}")  # a study file's group is its folder
         kind = found.kind.name if found is not None else "unknown"
         if kind_set is not None and kind not in kind_set:
             continue
-        out.append(RemoteFile(kind, rel, f"{base}/{version}/{rel}",
+        out.append(RemoteFile(kind, rel, f"{base}/{folder}/{rel}",
                               root.joinpath(*PurePosixPath(rel).parts)))
     return out
 
@@ -255,7 +266,7 @@ def download_release(
     files = select_files(dest, version, tissues, kinds, base_url)
     if files and not verify:
         check_host(base_url)
-    root = Path(dest) / version
+    root = Path(dest).joinpath(*PurePosixPath(server_folder(version)).parts)
     manifest = _Manifest(root / MANIFEST_NAME)
     fetcher = _Fetcher(manifest, progress, retries=retries, backoff=backoff, timeout=timeout)
     if verify:

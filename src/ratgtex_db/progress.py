@@ -200,8 +200,10 @@ def print_download(report: DownloadReport, console: Console | None = None) -> No
             cells.append([status, str(len(rs)), size(sum(r.bytes or 0 for r in rs)),
                           f"{sum(r.seconds for r in rs):.1f}"])
         caption = f"wall time {report.seconds:.1f} s"
+        from ratgtex_db.download import server_folder
+
         title = (f"{'verify' if report.verify else 'download'} "
-                 f"{report.base_url}/{report.version} -> {report.root}")
+                 f"{report.base_url}/{server_folder(report.version)} -> {report.root}")
         numeric = [False, True, True, True]
     print_table(cols, cells, title=title, caption=caption, numeric=numeric, console=console)
     errors = Console(stderr=True)

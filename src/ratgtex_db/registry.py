@@ -1021,8 +1021,8 @@ KINDS: tuple[FileKind, ...] = (
         "study_top_eqtls",
         "Eye.top_eQTLs.txt",
         "skip",
-        skip_reason="subset: the rows of Eye.top_assoc.txt with p < threshold, without qval "
-                    "(release-format 10); top_assoc serves them (WHERE qval < 0.05)",
+        skip_reason="subset: the rows of Eye.top_assoc.txt below the significance threshold, "
+                    "without qval (release-format 10); top_assoc holds them all",
         versions=(STUDY_EYE,),
     ),
     FileKind(
