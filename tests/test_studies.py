@@ -198,12 +198,13 @@ def partial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def test_cis_table_serves_top_assoc_when_a_study_has_no_top_assoc_file(partial):
+def test_cis_table_alone_is_study_cis_qtl_not_top_assoc(partial):
     got = rows(partial, "SELECT tissue, gene_id, variant_id, chrom, pos, pval_beta, qval "
-                        "FROM top_assoc WHERE version = 'study:Eye' ORDER BY gene_id")
+                        "FROM study_cis_qtl WHERE version = 'study:Eye' ORDER BY gene_id")
     assert got[0] == {"tissue": "Eye", "gene_id": G1, "variant_id": "chr1:1000",
                       "chrom": "chr1", "pos": 1000, "pval_beta": 4.4e-06, "qval": 0.0002}
     assert len(got) == 2
+    assert rows(partial, "SELECT * FROM top_assoc WHERE version = 'study:Eye'") == []
 
 
 def test_variant_id_after_chrom_pos_and_maf_for_af(db, partial):

@@ -914,10 +914,11 @@ KINDS: tuple[FileKind, ...] = (
     ),
     FileKind(
         "study_cis_qtl",
-        # tensorQTL map_cis as written (all columns kept). The top_assoc view serves these rows
-        # for a study without a top_assoc file: Eye.top_assoc.txt is the same genes' annotated
-        # table (gene names, ref/alt, strand-aware tss_distance, aFC), so with both ingested
-        # top_assoc keeps one row per gene.
+        # tensorQTL map_cis as written (all columns kept), its own table: Eye.top_assoc.txt is
+        # the same genes' top_assoc, annotated (gene names, ref/alt, strand-aware tss_distance,
+        # aFC), and both in top_assoc would give each gene two rows. Serving these rows in the
+        # top_assoc view for a study without that file measured ~2x the time of a top_assoc
+        # scan on every release (bench figures in the README); the archive has both files.
         "Eye.cis_qtl.txt.gz",
         "long",
         tables=("study_cis_qtl",),
