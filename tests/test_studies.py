@@ -478,3 +478,25 @@ def test_download_study_then_ingest(tmp_path, server, monkeypatch):
     cli(tmp_path / "db", "ingest", str(folder), "-q")
     got = rows(tmp_path / "db", "SELECT DISTINCT version FROM ingested_files")
     assert got == [{"version": "study:Eye"}]
+
+
+def test_y_mt_genes_resolve_from_its_expression_files(db):
+    """study:Y_MT has no gene table nor top_assoc: gene options fall back to its BEDs' ids."""
+    res = cli(db, "expression", "ensrnog00000000001", "--version", "study:Y_MT",
+              "--format", "json")
+    got = json.loads(res.stdout)
+    assert {r["gene_id"] for r in got} == {"ENSRNOG00000000001"}
+    assert {r["tissue"] for r in got} == {"Brain"}
+    bad = cli(db, "expression", "NoSuchGene", "--version", "study:Y_MT", check=False)
+    assert bad.returncode == 1 and "unknown gene 'NoSuchGene'" in bad.stderr
+
+
+def test_genotype_expression_of_a_study_uses_its_bed_rats_and_vcf(db):
+    """Studies have no rat_ids: the rats are the BED's; the calls come from the study's VCF."""
+    res = cli(db, "genotype-expression", "--gene", "ENSRNOG00000000001", "--variant",
+              "chr1:1000", "--tissue", "Eye", "--version", "study:Eye", "--format", "json")
+    got = {r["rat_id"]: r["dosage"] for r in json.loads(res.stdout)}
+    bed = rows(db, "SELECT DISTINCT rat_id FROM expression WHERE version = 'study:Eye' "
+                   "AND gene_id = 'ENSRNOG00000000001'")
+    assert set(got) == {r["rat_id"] for r in bed}
+    assert all(d in (0, 1, 2) for d in got.values())

@@ -63,3 +63,30 @@ SELECT DISTINCT tissue FROM (
     SELECT tissue FROM top_assoc WHERE version = $version
 )
 ORDER BY tissue
+
+-- name: resolve_genes_expression
+-- Resolve gene names in a version that has neither a gene table nor top_assoc (the study
+-- archive study:Y_MT holds expression only): from the gene ids of its expression files,
+-- exact first, else case-insensitive; no suggestions. Coordinates: the BEDs' chromosome
+-- and TSS.
+-- Returns: query, match ('exact' or 'nocase'), gene_id, chrom, start, end, score.
+-- Parameters:
+--   $version  release version
+--   $queries  the names as typed (VARCHAR[])
+WITH known AS MATERIALIZED (
+    SELECT gene_id, any_value(chrom) AS chrom, min(tss) AS start, max(tss) AS "end"
+    FROM expression WHERE version = $version GROUP BY gene_id
+),
+q AS (SELECT DISTINCT unnest($queries) AS query),
+exact AS (
+    SELECT q.query, 'exact' AS match, k.* FROM q JOIN known AS k ON k.gene_id = q.query
+),
+nocase AS (
+    SELECT q.query, 'nocase' AS match, k.*
+    FROM q JOIN known AS k ON lower(k.gene_id) = lower(q.query)
+    WHERE q.query NOT IN (SELECT query FROM exact)
+)
+SELECT query, match, gene_id, chrom, start, "end", NULL::DOUBLE AS score FROM exact
+UNION ALL
+SELECT query, match, gene_id, chrom, start, "end", NULL::DOUBLE AS score FROM nocase
+ORDER BY query, match, gene_id

@@ -16,8 +16,12 @@
 --   $variant_id  variant id chrN:pos
 --   $chrom       the variant's chromosome
 --   $pos         the variant's position
-WITH rats AS (
+WITH rats AS (  -- the tissue's rats; study archives have no rat_ids: their BEDs' rats
     SELECT rat_id FROM rat_ids WHERE version = $version AND tissue = $tissue
+    UNION
+    SELECT rat_id FROM expression
+    WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id
+      AND NOT EXISTS (SELECT 1 FROM rat_ids WHERE version = $version AND tissue = $tissue)
 ),
 calls AS (  -- the tissue's genotype dataset only: a rat may be in two VCFs of a version
     SELECT rat_id, dosage FROM genotypes

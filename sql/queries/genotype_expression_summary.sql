@@ -16,13 +16,19 @@
 --   $variant_id  variant id chrN:pos
 --   $chrom       the variant's chromosome
 --   $pos         the variant's position
-WITH calls AS (
-    SELECT g.dosage FROM rat_ids AS r
+WITH rats AS (  -- the tissue's rats; study archives have no rat_ids: their BEDs' rats
+    SELECT rat_id FROM rat_ids WHERE version = $version AND tissue = $tissue
+    UNION
+    SELECT rat_id FROM expression
+    WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id
+      AND NOT EXISTS (SELECT 1 FROM rat_ids WHERE version = $version AND tissue = $tissue)
+),
+calls AS (
+    SELECT g.dosage FROM rats AS r
     LEFT JOIN genotypes AS g
       ON g.rat_id = r.rat_id AND g.version = $version AND g.chrom = $chrom AND g.pos = $pos
      AND g.dataset IN (SELECT dataset FROM tissue_datasets
                        WHERE version = $version AND tissue = $tissue)
-    WHERE r.version = $version AND r.tissue = $tissue
 ),
 counts AS (
     SELECT count(*) FILTER (dosage = 0) AS hom_ref, count(*) FILTER (dosage = 1) AS het,

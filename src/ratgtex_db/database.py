@@ -230,6 +230,9 @@ class Database:
         rows = queries.execute(self._con, "resolve_genes",
                                {"version": v, "queries": items,
                                 "n_suggestions": MAX_SUGGESTIONS}).dicts()
+        if not rows and not self._has_gene_table(v):  # e.g. study:Y_MT: expression only
+            rows = queries.execute(self._con, "resolve_genes_expression",
+                                   {"version": v, "queries": items}).dicts()
         found: dict[str, list[Gene]] = {}
         suggestions: dict[str, list[str]] = {}
         for r in rows:
@@ -250,6 +253,13 @@ class Database:
                 if g not in out:
                     out.append(g)
         return out
+
+    def _has_gene_table(self, version: str) -> bool:
+        """The version has genes or top_assoc rows to resolve gene names against."""
+        return bool(self._con.execute(
+            "SELECT EXISTS (SELECT 1 FROM genes WHERE version = $v) "
+            "OR EXISTS (SELECT 1 FROM top_assoc WHERE version = $v)", {"v": version}
+        ).fetchall()[0][0])
 
     def resolve_tissues(self, tissue: str | Iterable[str] | None,
                         version: str | None = None) -> list[str] | None:
