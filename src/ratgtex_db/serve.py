@@ -222,6 +222,25 @@ class _Pool:
         finally:
             self._free.put(db)
 
+    def fill(self, warm: Callable[[Any], None]) -> None:
+        """Open the sessions not made yet and run ``warm`` on each (footers cached), so that
+        the first requests do not pay for it."""
+        import ratgtex_db
+
+        while True:
+            with self._lock:
+                if self._made >= self.size:
+                    return
+                self._made += 1
+            try:
+                db = ratgtex_db.open(self.db_dir)
+                warm(db)
+            except Exception:  # noqa: BLE001 - warming is an optimisation; requests will say
+                with self._lock:
+                    self._made -= 1
+                return
+            self._free.put(db)
+
 
 def _q(db: Any, name: str, **params: Any) -> list[dict[str, Any]]:
     return queries.execute(db.connection, name, params).dicts()
@@ -245,6 +264,13 @@ class Portal:
         if version is not None and version not in self._releases:
             raise ConfigError(f"--version {version}: not served from {self.db_dir}; "
                               f"ingested: {', '.join(self._releases) or '(none)'}")
+
+    def warm(self) -> None:
+        """Open every pooled session and load what the first requests would (run in the
+        background once the server listens)."""
+        from scipy.cluster import hierarchy  # noqa: F401 - the first tree pays the import
+
+        self.pool.fill(lambda db: _q(db, "portal_versions"))
 
     # -- what is served (cached per catalog snapshot) ----------------------------------------
 
@@ -752,6 +778,7 @@ def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | 
                             h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
                             lifespan="off")
     server = uvicorn.Server(config)
+    threading.Thread(target=app.state.portal.warm, name="warm", daemon=True).start()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
