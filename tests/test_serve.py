@@ -573,3 +573,9 @@ def test_static_folder_must_exist(tiny_db, tmp_path):
                         "--static", str(tmp_path / "absent")], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode != 0 and "--static" in r.stderr
+
+
+def test_version_option_names_what_is_ingested(tiny_db):
+    r = subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(tiny_db), "serve",
+                        "--version", "v3"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "--version v3" in r.stderr and "v4" in r.stderr

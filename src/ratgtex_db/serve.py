@@ -257,13 +257,14 @@ class Portal:
         self._lock = threading.Lock()
         self._snapshot: tuple[int, int] | None = None
         self._releases: dict[str, Release] = {}
+        self._ingested: list[str] = []
         self.releases()  # read now: a database with nothing to serve fails at start-up
-        if not self._releases:
+        if not self._ingested:
             raise ConfigError(f"{self.db_dir}: no release with a tissue table is ingested; "
                               "run 'ratgtex-db ingest DIR' first")
         if version is not None and version not in self._releases:
-            raise ConfigError(f"--version {version}: not served from {self.db_dir}; "
-                              f"ingested: {', '.join(self._releases) or '(none)'}")
+            raise ConfigError(f"--version {version}: no such release in {self.db_dir}; "
+                              f"ingested: {', '.join(self._ingested)}")
 
     def warm(self) -> None:
         """Open every pooled session and load what the first requests would (run in the
@@ -296,7 +297,9 @@ class Portal:
     def _read_releases(self, db: Any) -> dict[str, Release]:
         out: dict[str, Release] = {}
         flags = [r for r in _q(db, "portal_versions") if _RELEASE_RE.match(r["version"] or "")]
-        for f in sorted(flags, key=lambda r: _version_number(r["version"])):
+        flags.sort(key=lambda r: _version_number(r["version"]))
+        self._ingested = [f["version"] for f in flags]
+        for f in flags:
             v = f["version"]
             if self.only is not None and v != self.only:
                 continue
