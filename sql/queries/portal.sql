@@ -136,14 +136,19 @@ SELECT rat_id, value FROM expression
 WHERE version = $version AND tissue = $tissue AND unit = $unit AND gene_id = $gene_id
 
 -- name: portal_genotypes
--- The ALT dosage of every genotyped rat at one position of one dataset (NULL when missing).
+-- The ALT dosage of every genotyped rat at one variant of one dataset (NULL when missing). The
+-- id as well as the position is named: row groups that straddle two chromosomes pass a
+-- chrom/pos min-max test for chromosomes sorted between them (chr1 < chr10 < chr2) but not
+-- always the id's.
 -- Parameters:
 --   $version   release version
 --   $dataset   genotype dataset of the tissue
 --   $chrom     chromosome
 --   $pos       position
+--   $variant_id variant id (of the variants row at chrom:pos)
 SELECT rat_id, dosage FROM genotypes
 WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
+  AND variant_id = $variant_id
 
 -- name: portal_medians
 -- Median TPM of the given genes in the given tissues (median_expression).
@@ -180,56 +185,58 @@ SELECT chrom AS chromosome, gene_id AS geneId, slope AS nes, pval_nominal AS pVa
 FROM gene_esnps WHERE version = $version AND gene_id = $gene_id
 
 -- name: portal_eqtl
--- The portal's /eqtl (v4 names): independent cis-eQTLs of one gene, tissues in tissue_info
--- order, then rank.
+-- The portal's /eqtl rows (v4 names) of every gene: independent cis-eQTLs, by gene, then
+-- tissue and rank (the file's order within a gene when its tissue blocks are sorted). Small:
+-- the server keeps it per catalog snapshot and answers a gene from it.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
---   $tissues   tissue ids in tissue_info order (VARCHAR[])
 SELECT alt, gene_id AS geneId, log2_aFC AS log2aFC, pval_beta AS pValueBeta, ref,
        tissue AS tissueSiteDetailId, variant_id AS variantId
-FROM eqtls_indep WHERE version = $version AND gene_id = $gene_id
-ORDER BY list_position($tissues, tissue) NULLS LAST, tissue, rank
+FROM eqtls_indep WHERE version = $version
+ORDER BY gene_id, tissue, rank
 
 -- name: portal_eqtl_legacy
--- The v1-v3 portal's /eqtl: as portal_eqtl with the file's names pval_beta and log2_aFC.
+-- The v1-v3 portal's /eqtl rows: as portal_eqtl with the file's names pval_beta, log2_aFC.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
---   $tissues   tissue ids in tissue_info order (VARCHAR[])
 SELECT alt, gene_id AS geneId, log2_aFC, pval_beta, ref, tissue AS tissueSiteDetailId,
        variant_id AS variantId
-FROM eqtls_indep WHERE version = $version AND gene_id = $gene_id
-ORDER BY list_position($tissues, tissue) NULLS LAST, tissue, rank
+FROM eqtls_indep WHERE version = $version
+ORDER BY gene_id, tissue, rank
 
 -- name: portal_xqtl
--- The portal's /xqtl: independent cis-xQTLs of one gene from the cross-modality table,
--- tissues in tissue_info order, then rank.
+-- The portal's /xqtl rows of every gene: independent cis-xQTLs of the cross-modality table,
+-- by gene, then tissue and rank.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
---   $tissues   tissue ids in tissue_info order (VARCHAR[])
 SELECT alt, gene_id AS geneId, modality, pval_beta AS pValueBeta, phenotype_id AS phenotypeId,
        ref, tissue AS tissueSiteDetailId, variant_id AS variantId
-FROM xqtls_indep_cross_modality WHERE version = $version AND gene_id = $gene_id
-ORDER BY list_position($tissues, tissue) NULLS LAST, tissue, rank
+FROM xqtls_indep_cross_modality WHERE version = $version
+ORDER BY gene_id, tissue, rank
 
 -- name: portal_sqtl
--- The v1-v3 portal's /sqtl: independent cis-sQTLs of one gene (splicing rows of xqtls_indep),
--- tissues in tissue_info order, then rank.
+-- The v1-v3 portal's /sqtl rows of every gene: independent cis-sQTLs (splicing rows of
+-- xqtls_indep), by gene, then tissue and rank.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
---   $tissues   tissue ids in tissue_info order (VARCHAR[])
 SELECT alt, gene_id AS geneId, phenotype_id AS phenotypeId, pval_beta, ref,
        tissue AS tissueSiteDetailId, variant_id AS variantId
 FROM xqtls_indep
-WHERE version = $version AND modality = 'splicing' AND gene_id = $gene_id
-ORDER BY list_position($tissues, tissue) NULLS LAST, tissue, rank
+WHERE version = $version AND modality = 'splicing'
+ORDER BY gene_id, tissue, rank
 
--- name: portal_pair_stats
--- For /dyneqtl: whether the gene was tested in the tissue and its nominal threshold
--- (top_assoc), and the pair's nominal p-value (cis_pvals; NULL when not in the cis window).
+-- name: portal_thresholds
+-- Genes tested for eQTLs per tissue with their nominal p threshold (top_assoc), by gene
+-- (/dyneqtl; kept per catalog snapshot).
+-- Parameters:
+--   $version   release version
+SELECT gene_id AS geneId, tissue, pval_nominal_threshold
+FROM top_assoc WHERE version = $version
+ORDER BY gene_id, tissue
+
+-- name: portal_pair_pval
+-- For /dyneqtl: the nominal p-value of one (gene, variant) pair in a tissue (cis_pvals); no row
+-- when the variant is outside the gene's cis window.
 -- Parameters:
 --   $version   release version
 --   $tissue    tissue id
@@ -237,10 +244,7 @@ ORDER BY list_position($tissues, tissue) NULLS LAST, tissue, rank
 --   $variant_id variant id
 --   $chrom     the variant's chromosome
 --   $pos       the variant's position
-SELECT (SELECT count(*) FROM top_assoc
-        WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id) AS tested,
-       (SELECT any_value(pval_nominal_threshold) FROM top_assoc
-        WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id) AS threshold,
-       (SELECT any_value(pval_nominal) FROM cis_pvals
-        WHERE version = $version AND tissue = $tissue AND chrom = $chrom AND pos = $pos
-          AND gene_id = $gene_id AND variant_id = $variant_id) AS pval_nominal
+SELECT pval_nominal FROM cis_pvals
+WHERE version = $version AND tissue = $tissue AND chrom = $chrom AND pos = $pos
+  AND gene_id = $gene_id AND variant_id = $variant_id
+LIMIT 1

@@ -246,6 +246,26 @@ def _q(db: Any, name: str, **params: Any) -> list[dict[str, Any]]:
     return queries.execute(db.connection, name, params).dicts()
 
 
+class _ByGene:
+    """The rows of a small query (one version's independent QTLs, its eQTL thresholds) held
+    as Arrow, in the query's order (by ``geneId``), with each gene's row range: a gene's rows
+    are a slice, not a scan. Read once per catalog snapshot."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        genes = table.column("geneId").to_pylist()
+        self.ranges: dict[str, tuple[int, int]] = {}
+        start = 0
+        for i in range(1, len(genes) + 1):
+            if i == len(genes) or genes[i] != genes[start]:
+                self.ranges[genes[start]] = (start, i - start)
+                start = i
+
+    def rows(self, gene: str) -> list[dict[str, Any]]:
+        r = self.ranges.get(gene)
+        return [] if r is None else self.table.slice(*r).to_pylist()
+
+
 class Portal:
     """The API's answers over one database directory, for every served version."""
 
@@ -257,6 +277,7 @@ class Portal:
         self._lock = threading.Lock()
         self._snapshot: tuple[int, int] | None = None
         self._releases: dict[str, Release] = {}
+        self._by_gene: dict[tuple[str, str], _ByGene] = {}
         self._ingested: list[str] = []
         self.releases()  # read now: a database with nothing to serve fails at start-up
         if not self._ingested:
@@ -272,6 +293,14 @@ class Portal:
         from scipy.cluster import hierarchy  # noqa: F401 - the first tree pays the import
 
         self.pool.fill(lambda db: _q(db, "portal_versions"))
+        with self.pool.session() as db:
+            for rel in self.releases().values():
+                for endpoint, query in (("eqtl", "portal_eqtl_legacy" if rel.legacy
+                                         else "portal_eqtl"), ("xqtl", "portal_xqtl"),
+                                        ("sqtl", "portal_sqtl"),
+                                        ("dyneqtl", "portal_thresholds")):
+                    if endpoint in rel.endpoints:
+                        self.by_gene(db, rel, query)
 
     # -- what is served (cached per catalog snapshot) ----------------------------------------
 
@@ -291,6 +320,7 @@ class Portal:
             if key != self._snapshot or not self._releases:
                 with self.pool.session() as db:
                     self._releases = self._read_releases(db)
+                self._by_gene = {}
                 self._snapshot = key
         return self._releases
 
@@ -321,10 +351,20 @@ class Portal:
             out[v] = Release(
                 version=v, tissue_rows=rows, tissues=tissues, dataset=dataset,
                 reference=self._reference(v, dataset),
-                median_tissues=tuple(t for t in tissues if t in medians)
-                + tuple(sorted(medians - set(tissues))),
+                # the file's columns are in sorted tissue order (release-format 3.7)
+                median_tissues=tuple(sorted(medians)),
                 endpoints=tuple(n for n in names if have[n]))
         return out
+
+    def by_gene(self, db: Any, rel: Release, query: str) -> _ByGene:
+        """The rows of ``query`` for ``rel``'s version, by gene (cached per snapshot)."""
+        key = (rel.version, query)
+        table = self._by_gene.get(key)
+        if table is None:
+            table = _ByGene(queries.execute(db.connection, query,
+                                            {"version": rel.version}).arrow())
+            self._by_gene[key] = table
+        return table
 
     @staticmethod
     def _reference(version: str, dataset: dict[str, str]) -> str | None:
@@ -498,17 +538,15 @@ class Portal:
     def _eqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
         g = _single(geneId, "geneId")
         name = "portal_eqtl_legacy" if rel.legacy else "portal_eqtl"
-        return {"eqtl": _q(db, name, version=rel.version, gene_id=g, tissues=list(rel.tissues))}
+        return {"eqtl": self.by_gene(db, rel, name).rows(g)}
 
     def _xqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
         g = _single(geneId, "geneId")
-        return {"xqtl": _q(db, "portal_xqtl", version=rel.version, gene_id=g,
-                           tissues=list(rel.tissues))}
+        return {"xqtl": self.by_gene(db, rel, "portal_xqtl").rows(g)}
 
     def _sqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
         g = _single(geneId, "geneId")
-        return {"sqtl": _q(db, "portal_sqtl", version=rel.version, gene_id=g,
-                           tissues=list(rel.tissues))}
+        return {"sqtl": self.by_gene(db, rel, "portal_sqtl").rows(g)}
 
     def _dyneqtl(self, db: Any, rel: Release, geneId: str | None,  # noqa: N803
                  tissueSiteDetailId: str | None, variantId: str | None) -> dict:  # noqa: N803
@@ -531,13 +569,15 @@ class Portal:
         if len(recs) != 1 or p is None:
             raise ApiError(404, f"Variant not found: {v}")
         rec = recs[0]
-        stats = _q(db, "portal_pair_stats", version=rel.version, tissue=t, gene_id=g,
-                   variant_id=rec["variant_id"], chrom=p[0], pos=p[1])[0]
-        if not stats["tested"]:
+        tested = {r["tissue"]: r["pval_nominal_threshold"]
+                  for r in self.by_gene(db, rel, "portal_thresholds").rows(g)}
+        if t not in tested:
             raise ApiError(404, f"Gene {g} was not tested for eQTLs in {t}")
+        pval = _q(db, "portal_pair_pval", version=rel.version, tissue=t, gene_id=g,
+                  variant_id=rec["variant_id"], chrom=p[0], pos=p[1])
         dose = {r["rat_id"]: r["dosage"] for r in _q(
             db, "portal_genotypes", version=rel.version, dataset=rel.dataset[t], chrom=p[0],
-            pos=p[1])}
+            pos=p[1], variant_id=rec["variant_id"])}
         geno = [dose.get(r["rat_id"]) for r in expr]
         counts = [sum(1 for d in geno if d == k) for k in (0, 1, 2)]
         called = sum(counts)
@@ -547,7 +587,8 @@ class Portal:
             "homoRefCount": counts[0],
             # the ALT allele frequency, as the portal computes it (named maf there)
             "maf": (counts[1] + 2 * counts[2]) / (2 * called) if called else None,
-            "pValue": stats["pval_nominal"], "pValueThreshold": stats["threshold"],
+            "pValue": pval[0]["pval_nominal"] if pval else None,
+            "pValueThreshold": tested[t],
             "ref": rec["ref"], "tissueSiteDetailId": t, "variantId": v,
         }
 
