@@ -17,34 +17,49 @@ SELECT tissue AS tissueSiteDetailId, color_hex AS colorHex, color_rgb AS colorRg
 FROM tissues WHERE version = $version
 
 -- name: portal_versions
--- Release versions with a tissue table (the versions `serve` can answer for), and whether
--- each endpoint's data are there. v4 has xQTLs across modalities (/xqtl); v1-v3 had sQTLs
--- (/sqtl, the splicing rows of xqtls_indep) and normalized expression (/dyneqtl reads the
--- expression view's unit 'iqn').
+-- Release versions with a tissue table: the versions `serve` can answer for.
 -- Parameters: none
-SELECT t.version,
-       EXISTS (SELECT 1 FROM genes AS x WHERE x.version = t.version) AS gene,
-       EXISTS (SELECT 1 FROM exons AS x WHERE x.version = t.version) AS exon,
-       EXISTS (SELECT 1 FROM variants AS x WHERE x.version = t.version) AS variant,
-       EXISTS (SELECT 1 FROM phenotypes AS x WHERE x.version = t.version
-               AND x.modality = 'expression' AND NOT x.normalized) AS phenos_unnorm,
-       EXISTS (SELECT 1 FROM expression AS x WHERE x.version = t.version
-               AND x.unit = 'tpm') AS expr_tpm,
-       EXISTS (SELECT 1 FROM expression AS x WHERE x.version = t.version
-               AND x.unit = 'iqn') AS expr_iqn,
-       EXISTS (SELECT 1 FROM median_expression AS x WHERE x.version = t.version)
-           AS median_gene_expression,
-       EXISTS (SELECT 1 FROM top_expressed AS x WHERE x.version = t.version)
-           AS top_expressed_gene,
-       EXISTS (SELECT 1 FROM gene_esnps AS x WHERE x.version = t.version) AS single_tissue_eqtl,
-       EXISTS (SELECT 1 FROM eqtls_indep AS x WHERE x.version = t.version) AS eqtl,
-       EXISTS (SELECT 1 FROM xqtls_indep_cross_modality AS x WHERE x.version = t.version)
-           AS xqtl,
-       EXISTS (SELECT 1 FROM xqtls_indep AS x WHERE x.version = t.version
-               AND x.modality = 'splicing') AS sqtl,
-       EXISTS (SELECT 1 FROM genotypes AS x WHERE x.version = t.version) AS genotypes,
-       EXISTS (SELECT 1 FROM top_assoc AS x WHERE x.version = t.version) AS top_assoc
-FROM (SELECT DISTINCT version FROM tissues) AS t
+SELECT DISTINCT version FROM tissues
+
+-- name: portal_served
+-- Which endpoints' data one version has (each test stops at the first row it finds).
+-- v4 has xQTLs across modalities (/xqtl); v1-v3 had sQTLs (/sqtl, the splicing rows of
+-- xqtls_indep).
+-- Parameters:
+--   $version   release version
+SELECT
+    (SELECT count(*) FROM (SELECT 1 FROM genes WHERE version = $version LIMIT 1)) > 0 AS gene,
+    (SELECT count(*) FROM (SELECT 1 FROM exons WHERE version = $version LIMIT 1)) > 0 AS exon,
+    (SELECT count(*) FROM (SELECT 1 FROM variants WHERE version = $version LIMIT 1)) > 0
+        AS variant,
+    (SELECT count(*) FROM (SELECT 1 FROM phenotypes WHERE version = $version
+                           AND modality = 'expression' AND NOT normalized LIMIT 1)) > 0
+        AS phenos_unnorm,
+    (SELECT count(*) FROM (SELECT 1 FROM median_expression WHERE version = $version LIMIT 1))
+        > 0 AS median_gene_expression,
+    (SELECT count(*) FROM (SELECT 1 FROM top_expressed WHERE version = $version LIMIT 1)) > 0
+        AS top_expressed_gene,
+    (SELECT count(*) FROM (SELECT 1 FROM gene_esnps WHERE version = $version LIMIT 1)) > 0
+        AS single_tissue_eqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM eqtls_indep WHERE version = $version LIMIT 1)) > 0
+        AS eqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM xqtls_indep_cross_modality
+                           WHERE version = $version LIMIT 1)) > 0 AS xqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM xqtls_indep WHERE version = $version
+                           AND modality = 'splicing' LIMIT 1)) > 0 AS sqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM genotypes WHERE version = $version LIMIT 1)) > 0
+        AS genotypes,
+    (SELECT count(*) FROM (SELECT 1 FROM top_assoc WHERE version = $version LIMIT 1)) > 0
+        AS top_assoc
+
+-- name: portal_has_unit
+-- Whether a version has expression BEDs of one unit (v1-v3: tpm for /geneExpression, iqn for
+-- /dyneqtl).
+-- Parameters:
+--   $version   release version
+--   $unit      tpm, log2, iqn or iqn_filtered
+SELECT (SELECT count(*) FROM (SELECT 1 FROM expression WHERE version = $version
+                              AND unit = $unit LIMIT 1)) > 0 AS present
 
 -- name: portal_median_tissues
 -- Tissues with a column in medianGeneExpression.

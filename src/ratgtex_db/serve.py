@@ -292,7 +292,7 @@ class Portal:
         background once the server listens)."""
         from scipy.cluster import hierarchy  # noqa: F401 - the first tree pays the import
 
-        self.pool.fill(lambda db: _q(db, "portal_versions"))
+        self.pool.fill(lambda db: _q(db, "portal_served", version=next(iter(self._releases))))
         with self.pool.session() as db:
             for rel in self.releases().values():
                 for endpoint, query in (("eqtl", "portal_eqtl_legacy" if rel.legacy
@@ -326,20 +326,25 @@ class Portal:
 
     def _read_releases(self, db: Any) -> dict[str, Release]:
         out: dict[str, Release] = {}
-        flags = [r for r in _q(db, "portal_versions") if _RELEASE_RE.match(r["version"] or "")]
-        flags.sort(key=lambda r: _version_number(r["version"]))
-        self._ingested = [f["version"] for f in flags]
-        for f in flags:
-            v = f["version"]
+        versions = [r["version"] for r in _q(db, "portal_versions")
+                    if _RELEASE_RE.match(r["version"] or "")]
+        versions.sort(key=_version_number)
+        self._ingested = versions
+        for v in versions:
             if self.only is not None and v != self.only:
                 continue
+            f = _q(db, "portal_served", version=v)[0]
             rows = tuple(_q(db, "portal_tissue_info", version=v))
             tissues = tuple(r["tissueSiteDetailId"] for r in rows)
             dataset = {r["tissueSiteDetailId"]: r["dataset"] for r in rows}
             medians = {r["tissue"] for r in _q(db, "portal_median_tissues", version=v)}
             legacy = _version_number(v) < 4
-            expr = f["expr_tpm"] if legacy else f["phenos_unnorm"]
-            dyn = (f["expr_iqn"] if legacy else f["phenos_unnorm"]) and f["genotypes"] \
+
+            def unit(name: str, v: str = v) -> bool:
+                return bool(_q(db, "portal_has_unit", version=v, unit=name)[0]["present"])
+
+            expr = unit("tpm") if legacy else f["phenos_unnorm"]
+            dyn = (unit("iqn") if legacy else f["phenos_unnorm"]) and f["genotypes"] \
                 and f["top_assoc"]
             have = {"tissueInfo": True, "gene": f["gene"], "exon": f["exon"],
                     "variant": f["variant"], "geneExpression": expr,
