@@ -913,9 +913,8 @@ def serve(
     if static is not None and not static.is_dir():
         raise ConfigError(f"--static {static}: no such folder")
     assert state.db is not None
-    with open_db():  # the same checks and messages as the query commands
-        pass
-    run(state.db, host=host, port=port, static=static, version=version)
+    db = open_db()  # the same checks and messages as the query commands; the server's first
+    run(state.db, host=host, port=port, static=static, version=version, session=db)
 
 
 def main() -> None:

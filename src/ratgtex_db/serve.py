@@ -190,12 +190,15 @@ class _Pool:
     """Database sessions lent to requests, one request at a time each (a DuckDB connection is
     not shared by threads); made on demand up to ``size``, the warmest lent first."""
 
-    def __init__(self, db_dir: Path, size: int) -> None:
+    def __init__(self, db_dir: Path, size: int, first: Any = None) -> None:
         self.db_dir = db_dir
         self.size = size
         self._free: queue.LifoQueue[Any] = queue.LifoQueue()
         self._made = 0
         self._lock = threading.Lock()
+        if first is not None:  # a session the caller opened already (the CLI's checks)
+            self._free.put(first)
+            self._made = 1
 
     @contextmanager
     def session(self) -> Iterator[Any]:
@@ -270,10 +273,10 @@ class Portal:
     """The API's answers over one database directory, for every served version."""
 
     def __init__(self, db_dir: Path, version: str | None = None,
-                 pool_size: int = POOL_SIZE) -> None:
+                 pool_size: int = POOL_SIZE, session: Any = None) -> None:
         self.db_dir = Path(db_dir)
         self.only = version
-        self.pool = _Pool(self.db_dir, pool_size)
+        self.pool = _Pool(self.db_dir, pool_size, session)
         self._lock = threading.Lock()
         self._snapshot: tuple[int, int] | None = None
         self._releases: dict[str, Release] = {}
@@ -703,16 +706,16 @@ _PARAM_DOC = {
 
 
 def create_app(db_dir: Path, static: Path | None = None, version: str | None = None,
-               pool_size: int = POOL_SIZE) -> Any:
+               pool_size: int = POOL_SIZE, session: Any = None) -> Any:
     """The ASGI application: ``/api/{version}/...`` (the portal's endpoints), ``/api/`` (what
     is served), ``/docs`` and ``/openapi.json`` (FastAPI's), and with ``static`` a folder of
-    static files at ``/``."""
+    static files at ``/``. ``session``: an open ``Database`` of ``db_dir`` to use first."""
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import Response
     from starlette.exceptions import HTTPException
 
-    portal = Portal(db_dir, version, pool_size)
+    portal = Portal(db_dir, version, pool_size, session)
     app = FastAPI(
         title="ratgtex-db: the RatGTEx portal API, offline",
         description=(
@@ -808,7 +811,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | None = None,
-        version: str | None = None) -> None:
+        version: str | None = None, session: Any = None) -> None:
     """Serve until interrupted: Ctrl-C (SIGINT) or SIGTERM stop it cleanly (requests under
     way are finished); one log line per request on stderr."""
     import uvicorn
@@ -818,7 +821,7 @@ def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | 
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-    app = create_app(db_dir, static, version)
+    app = create_app(db_dir, static, version, session=session)
     served = "; ".join(f"{r.version}: {len(r.endpoints)} endpoints"
                        for r in app.state.portal.releases().values())
     log.info("serving %s from %s at http://%s:%d/api/ (docs at /docs)%s", served, db_dir, host,
@@ -827,7 +830,13 @@ def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | 
                             h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
                             lifespan="off")
     server = uvicorn.Server(config)
-    threading.Thread(target=app.state.portal.warm, name="warm", daemon=True).start()
+
+    def warm() -> None:  # once listening: the first request does not wait for it
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        app.state.portal.warm()
+
+    threading.Thread(target=warm, name="warm", daemon=True).start()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
