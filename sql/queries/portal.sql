@@ -1,3 +1,9 @@
+-- The RatGTEx portal's REST API (release-format section 8), one query per lookup of
+-- `ratgtex-db serve` (src/ratgtex_db/serve.py). Every query reads one version and prunes by
+-- the lake's partitions (version, tissue, modality) first; lookups of pair tables also name the
+-- chromosome and position so that row-group min/max statistics skip the rest of the file.
+-- Rows come out in the lake's order (no ORDER BY) where that is the release file's order.
+
 -- name: portal_tissue_info
 -- The portal's /tissueInfo: every row of tissue_info, in the file's order, portal key names.
 -- Parameters:
@@ -9,6 +15,57 @@ SELECT tissue AS tissueSiteDetailId, color_hex AS colorHex, color_rgb AS colorRg
        rna_seq_sample_count AS rnaSeqSampleCount, tissue_site AS tissueSite,
        tissue_site_detail AS tissueSiteDetail, tissue_site_detail_abbr AS tissueSiteDetailAbbr
 FROM tissues WHERE version = $version
+
+-- name: portal_versions
+-- Release versions with a tissue table: the versions `serve` can answer for.
+-- Parameters: none
+SELECT DISTINCT version FROM tissues
+
+-- name: portal_served
+-- Which endpoints' data one version has (each test stops at the first row it finds).
+-- v4 has xQTLs across modalities (/xqtl); v1-v3 had sQTLs (/sqtl, the splicing rows of
+-- xqtls_indep).
+-- Parameters:
+--   $version   release version
+SELECT
+    (SELECT count(*) FROM (SELECT 1 FROM genes WHERE version = $version LIMIT 1)) > 0 AS gene,
+    (SELECT count(*) FROM (SELECT 1 FROM exons WHERE version = $version LIMIT 1)) > 0 AS exon,
+    (SELECT count(*) FROM (SELECT 1 FROM variants WHERE version = $version LIMIT 1)) > 0
+        AS variant,
+    (SELECT count(*) FROM (SELECT 1 FROM phenotypes WHERE version = $version
+                           AND modality = 'expression' AND NOT normalized LIMIT 1)) > 0
+        AS phenos_unnorm,
+    (SELECT count(*) FROM (SELECT 1 FROM median_expression WHERE version = $version LIMIT 1))
+        > 0 AS median_gene_expression,
+    (SELECT count(*) FROM (SELECT 1 FROM top_expressed WHERE version = $version LIMIT 1)) > 0
+        AS top_expressed_gene,
+    (SELECT count(*) FROM (SELECT 1 FROM gene_esnps WHERE version = $version LIMIT 1)) > 0
+        AS single_tissue_eqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM eqtls_indep WHERE version = $version LIMIT 1)) > 0
+        AS eqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM xqtls_indep_cross_modality
+                           WHERE version = $version LIMIT 1)) > 0 AS xqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM xqtls_indep WHERE version = $version
+                           AND modality = 'splicing' LIMIT 1)) > 0 AS sqtl,
+    (SELECT count(*) FROM (SELECT 1 FROM genotypes WHERE version = $version LIMIT 1)) > 0
+        AS genotypes,
+    (SELECT count(*) FROM (SELECT 1 FROM top_assoc WHERE version = $version LIMIT 1)) > 0
+        AS top_assoc
+
+-- name: portal_has_unit
+-- Whether a version has expression BEDs of one unit (v1-v3: tpm for /geneExpression, iqn for
+-- /dyneqtl).
+-- Parameters:
+--   $version   release version
+--   $unit      tpm, log2, iqn or iqn_filtered
+SELECT (SELECT count(*) FROM (SELECT 1 FROM expression WHERE version = $version
+                              AND unit = $unit LIMIT 1)) > 0 AS present
+
+-- name: portal_median_tissues
+-- Tissues with a column in medianGeneExpression.
+-- Parameters:
+--   $version   release version
+SELECT DISTINCT tissue FROM median_expression WHERE version = $version
 
 -- name: portal_genes
 -- The portal's /gene: annotation rows of the given genes (statusInTissue added by the server).
@@ -28,7 +85,7 @@ SELECT gene_id, tissue, expressed, tested_eqtl, eqtl
 FROM gene_tissue_status WHERE version = $version AND list_contains($gene_ids, gene_id)
 
 -- name: portal_exons
--- The portal's /exon: the exon rows of one gene, in the exon table's order.
+-- The portal's /exon: the exon rows of one gene.
 -- Parameters:
 --   $version   release version
 --   $gene_id   gene id
@@ -38,29 +95,75 @@ SELECT chrom AS chromosome, "end", exon_id AS exonId, exon_number AS exonNumber,
 FROM exons WHERE version = $version AND gene_id = $gene_id
 
 -- name: portal_variants
--- Genotype records at the given positions of one dataset (the VCF the portal reads).
+-- Genotype records of one dataset (the VCF the portal reads) at the given positions. The
+-- positions' range is named too, so that row groups outside it are skipped by their min/max.
 -- Parameters:
 --   $version   release version
 --   $dataset   genotype dataset (tissue_info.dataset)
 --   $chroms    chromosomes (VARCHAR[])
 --   $positions positions, same order (INTEGER[])
-SELECT v.variant_id, v.chrom, v.pos, v.ref, v.alt
-FROM variants AS v
-JOIN (SELECT unnest($chroms) AS chrom, unnest($positions) AS pos) AS w
-  ON v.chrom = w.chrom AND v.pos = w.pos
-WHERE v.version = $version AND v.dataset = $dataset
+SELECT variant_id, chrom, pos, ref, alt
+FROM variants
+WHERE version = $version AND dataset = $dataset
+  AND pos BETWEEN list_min($positions) AND list_max($positions)
+  AND list_contains($chroms, chrom) AND list_contains($positions, pos)
 
 -- name: portal_expression
--- The unnormalized expression (TPM) row of one gene in each tissue, values in the BED's
--- sample-column order (the order the lake keeps).
+-- The unnormalized expression (TPM) values of one gene in every tissue (phenos
+-- expression unnorm BEDs), in the lake's order: the BED's sample columns.
 -- Parameters:
 --   $version   release version
 --   $gene_id   gene id (= phenotype id of the expression modality)
-SELECT tissue, list(value ORDER BY k) AS data
-FROM (SELECT row_number() OVER () AS k, tissue, value FROM phenotypes
-      WHERE version = $version AND modality = 'expression' AND NOT normalized
-        AND phenotype_id = $gene_id)
-GROUP BY tissue
+SELECT tissue, value FROM phenotypes
+WHERE version = $version AND modality = 'expression' AND NOT normalized
+  AND phenotype_id = $gene_id
+
+-- name: portal_expression_unit
+-- The values of one gene in every tissue from expression BEDs of one unit (v1-v3:
+-- expr.tpm for /geneExpression), in the lake's order: the BED's sample columns.
+-- Parameters:
+--   $version   release version
+--   $gene_id   gene id
+--   $unit      tpm, log2, iqn or iqn_filtered
+SELECT tissue, value FROM expression
+WHERE version = $version AND unit = $unit AND gene_id = $gene_id
+
+-- name: portal_tissue_expression
+-- One gene's unnormalized expression (TPM) values in one tissue, with the samples' rat ids,
+-- in the BED's sample-column order (/dyneqtl, v4).
+-- Parameters:
+--   $version   release version
+--   $tissue    tissue id
+--   $gene_id   gene id
+SELECT rat_id, value FROM phenotypes
+WHERE version = $version AND tissue = $tissue AND modality = 'expression'
+  AND NOT normalized AND phenotype_id = $gene_id
+
+-- name: portal_tissue_expression_unit
+-- One gene's values in one tissue from an expression BED of one unit (v1-v3 /dyneqtl reads
+-- iqn), with the samples' rat ids, in the BED's sample-column order.
+-- Parameters:
+--   $version   release version
+--   $tissue    tissue id
+--   $gene_id   gene id
+--   $unit      tpm, log2, iqn or iqn_filtered
+SELECT rat_id, value FROM expression
+WHERE version = $version AND tissue = $tissue AND unit = $unit AND gene_id = $gene_id
+
+-- name: portal_genotypes
+-- The ALT dosage of every genotyped rat at one variant of one dataset (NULL when missing). The
+-- id as well as the position is named: row groups that straddle two chromosomes pass a
+-- chrom/pos min-max test for chromosomes sorted between them (chr1 < chr10 < chr2) but not
+-- always the id's.
+-- Parameters:
+--   $version   release version
+--   $dataset   genotype dataset of the tissue
+--   $chrom     chromosome
+--   $pos       position
+--   $variant_id variant id (of the variants row at chrom:pos)
+SELECT rat_id, dosage FROM genotypes
+WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
+  AND variant_id = $variant_id
 
 -- name: portal_medians
 -- Median TPM of the given genes in the given tissues (median_expression).
@@ -74,7 +177,8 @@ WHERE version = $version AND list_contains($gene_ids, gene_id)
   AND list_contains($tissues, tissue)
 
 -- name: portal_top_expressed
--- The portal's /topExpressedGene rows of one tissue, highest median first.
+-- The portal's /topExpressedGene rows of one tissue: the file's rows (sorted by median,
+-- highest first), mitochondrial genes left out on request, the first 50.
 -- Parameters:
 --   $version   release version
 --   $tissue    tissue id
@@ -82,12 +186,12 @@ WHERE version = $version AND list_contains($gene_ids, gene_id)
 SELECT chrom AS chromosome, dataset_id AS datasetId, gene_id AS geneId, median_tpm AS median,
        tissue AS tissueSiteDetailId, unit
 FROM top_expressed
-WHERE version = $version AND tissue = $tissue AND NOT ($exclude_mt AND mt_gene)
-ORDER BY median_tpm DESC
+WHERE version = $version AND tissue = $tissue AND NOT ($exclude_mt AND coalesce(mt_gene, false))
 LIMIT 50
 
 -- name: portal_single_tissue_eqtl
--- The portal's /singleTissueEqtl: significant eQTL pairs of one gene in every tissue.
+-- The portal's /singleTissueEqtl: the significant eQTL pairs of one gene in every tissue, in
+-- the zip member's order (all_gene_esnps).
 -- Parameters:
 --   $version   release version
 --   $gene_id   gene id
@@ -96,51 +200,66 @@ SELECT chrom AS chromosome, gene_id AS geneId, slope AS nes, pval_nominal AS pVa
 FROM gene_esnps WHERE version = $version AND gene_id = $gene_id
 
 -- name: portal_eqtl
--- The portal's /eqtl: independent cis-eQTLs of one gene, all tissues and ranks.
+-- The portal's /eqtl rows (v4 names) of every gene: independent cis-eQTLs, by gene, then
+-- tissue and rank (the file's order within a gene when its tissue blocks are sorted). Small:
+-- the server keeps it per catalog snapshot and answers a gene from it.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
 SELECT alt, gene_id AS geneId, log2_aFC AS log2aFC, pval_beta AS pValueBeta, ref,
        tissue AS tissueSiteDetailId, variant_id AS variantId
-FROM eqtls_indep WHERE version = $version AND gene_id = $gene_id
+FROM eqtls_indep WHERE version = $version
+ORDER BY gene_id, tissue, rank
+
+-- name: portal_eqtl_legacy
+-- The v1-v3 portal's /eqtl rows: as portal_eqtl with the file's names pval_beta, log2_aFC.
+-- Parameters:
+--   $version   release version
+SELECT alt, gene_id AS geneId, log2_aFC, pval_beta, ref, tissue AS tissueSiteDetailId,
+       variant_id AS variantId
+FROM eqtls_indep WHERE version = $version
+ORDER BY gene_id, tissue, rank
 
 -- name: portal_xqtl
--- The portal's /xqtl: independent cis-xQTLs of one gene from the cross-modality table.
+-- The portal's /xqtl rows of every gene: independent cis-xQTLs of the cross-modality table,
+-- by gene, then tissue and rank.
 -- Parameters:
 --   $version   release version
---   $gene_id   gene id
 SELECT alt, gene_id AS geneId, modality, pval_beta AS pValueBeta, phenotype_id AS phenotypeId,
        ref, tissue AS tissueSiteDetailId, variant_id AS variantId
-FROM xqtls_indep_cross_modality WHERE version = $version AND gene_id = $gene_id
+FROM xqtls_indep_cross_modality WHERE version = $version
+ORDER BY gene_id, tissue, rank
 
--- name: portal_dyneqtl
--- The portal's /dyneqtl data: per sample column of the tissue's unnormalized expression BED,
--- the gene's TPM and the sample's ALT dosage at the variant (NULL when missing).
+-- name: portal_sqtl
+-- The v1-v3 portal's /sqtl rows of every gene: independent cis-sQTLs (splicing rows of
+-- xqtls_indep), by gene, then tissue and rank.
+-- Parameters:
+--   $version   release version
+SELECT alt, gene_id AS geneId, phenotype_id AS phenotypeId, pval_beta, ref,
+       tissue AS tissueSiteDetailId, variant_id AS variantId
+FROM xqtls_indep
+WHERE version = $version AND modality = 'splicing'
+ORDER BY gene_id, tissue, rank
+
+-- name: portal_thresholds
+-- Genes tested for eQTLs per tissue with their nominal p threshold (top_assoc), by gene
+-- (/dyneqtl; kept per catalog snapshot).
+-- Parameters:
+--   $version   release version
+SELECT gene_id AS geneId, tissue, pval_nominal_threshold
+FROM top_assoc WHERE version = $version
+ORDER BY gene_id, tissue
+
+-- name: portal_pair_pval
+-- For /dyneqtl: the nominal p-value of one (gene, variant) pair in a tissue (cis_pvals); no row
+-- when the variant is outside the gene's cis window.
 -- Parameters:
 --   $version   release version
 --   $tissue    tissue id
 --   $gene_id   gene id
---   $dataset   genotype dataset of the tissue
 --   $variant_id variant id
-SELECT e.rat_id, e.value, g.dosage
-FROM (SELECT row_number() OVER () AS k, rat_id, value FROM phenotypes
-      WHERE version = $version AND tissue = $tissue AND modality = 'expression'
-        AND NOT normalized AND phenotype_id = $gene_id) AS e
-LEFT JOIN (SELECT rat_id, dosage FROM genotypes
-           WHERE version = $version AND dataset = $dataset AND variant_id = $variant_id) AS g
-  ON g.rat_id = e.rat_id
-ORDER BY e.k
-
--- name: portal_pair_stats
--- Nominal p-value of a (gene, variant) pair in a tissue (cis_pvals) and the gene's threshold
--- (top_assoc).
--- Parameters:
---   $version   release version
---   $tissue    tissue id
---   $gene_id   gene id
---   $variant_id variant id
-SELECT (SELECT any_value(pval_nominal) FROM cis_pvals
-        WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id
-          AND variant_id = $variant_id) AS pval_nominal,
-       (SELECT any_value(pval_nominal_threshold) FROM top_assoc
-        WHERE version = $version AND tissue = $tissue AND gene_id = $gene_id) AS threshold
+--   $chrom     the variant's chromosome
+--   $pos       the variant's position
+SELECT pval_nominal FROM cis_pvals
+WHERE version = $version AND tissue = $tissue AND chrom = $chrom AND pos = $pos
+  AND gene_id = $gene_id AND variant_id = $variant_id
+LIMIT 1

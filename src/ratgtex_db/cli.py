@@ -975,26 +975,31 @@ def plot_sharing(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")
-                    ] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only; "
+                                      "0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     static: Annotated[Path | None, typer.Option(
         "--static", help="A folder of static files served at / (e.g. a built copy of the "
         "portal's site, whose pages call /api/v4/).", show_default=False)] = None,
-    version: VersionOpt = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Serve only this release (default: every ingested release, each "
+        "under /api/VERSION/).", show_default=False)] = None,
 ) -> None:
     """Serve the RatGTEx portal's REST API (/api/v4/...) from the local lake, read-only.
 
-    Example: ratgtex-db serve --port 8000   (then GET /api/v4/gene?geneId=Lft19; docs at /docs)
+    The portal's endpoints, parameters and JSON, answered by queries over the lake; errors are
+    JSON {"error": ...} (400 bad parameter, 404 unknown gene/tissue/variant). /api/ lists what
+    is served, /docs documents it. Stop with Ctrl-C.
+
+    Example: ratgtex-db serve --port 8000   (then GET /api/v4/gene?geneId=Lft19)
     """
     from ratgtex_db.serve import run
 
     if static is not None and not static.is_dir():
         raise ConfigError(f"--static {static}: no such folder")
     assert state.db is not None
-    with open_db():  # the same checks and messages as the query commands
-        pass
-    run(state.db, host=host, port=port, static=static, version=version)
+    db = open_db()  # the same checks and messages as the query commands; the server's first
+    run(state.db, host=host, port=port, static=static, version=version, session=db)
 
 
 def main() -> None:

@@ -2,26 +2,68 @@
 
 Every answer is a named query of ``sql/queries/portal.sql`` (bound parameters, pruned Parquet
 reads), never a file loaded whole. Paths, parameters (comma lists), JSON keys (sorted, as the
-portal's Flask app sends them), value types and tissue order (``tissue_info``) are the portal's.
-Where the portal answers 200 with an empty list, so do we; where it crashes with an HTML 500
-(a missing parameter, an unknown gene or tissue), we answer ``{"error": ...}`` with 400 or 404.
-Missing numbers are ``null``, never a bare ``NaN``. Read only: no endpoint writes, none takes SQL.
+portal's Flask app sends them), value types, record order and tissue order (``tissue_info``)
+are the portal's. Where the portal answers 200 with an empty list, so do we; where it crashes
+with an HTML 500 (a missing parameter, an unknown gene or tissue), we answer
+``{"error": ...}`` with 400 or 404. Missing numbers are ``null``, never a bare ``NaN``.
+
+Versions: each ingested release with a tissue table is served under ``/api/{version}/``; v4
+with the v4 portal's endpoints, v1-v3 with the older portal's (``/sqtl`` instead of ``/xqtl``,
+``pval_beta``/``log2_aFC`` not renamed in ``/eqtl``, ``/dyneqtl`` on normalized expression).
+An endpoint is served where its data were ingested; ``/api/`` lists what is served.
+
+Read only: the database is opened read-only, no endpoint writes and none takes SQL; the
+parameters are ids, bound by value.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
+import queue
+import re
+import signal
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ratgtex_db import queries
-from ratgtex_db.errors import RatgtexError
+from ratgtex_db.errors import ConfigError
+from ratgtex_db.paths import catalog_path
 
-#: Longest query string accepted, and most ids in one list parameter.
-MAX_QUERY_BYTES = 16_384
+#: Longest query string answered; longer ones get a JSON 400 at once.
+MAX_QUERY_BYTES = 64 * 1024
+#: Most ids in one list parameter (geneId, variantId, tissueSiteDetailId).
 MAX_IDS = 1_000
+#: Longest request head the HTTP parser reads (uvicorn's h11 limit); beyond it the server
+#: answers uvicorn's own plain-text 400 without reading more.
+MAX_REQUEST_HEAD_BYTES = 4 * 1024 * 1024
+#: Database sessions (DuckDB instances) answering requests at the same time; more requests wait.
+POOL_SIZE = 4
+
+#: Endpoints of the v4 portal, and of the v1-v3 portal (release-format 8).
+V4_ENDPOINTS = ("tissueInfo", "gene", "exon", "variant", "geneExpression",
+                "medianGeneExpression", "topExpressedGene", "singleTissueEqtl", "eqtl", "xqtl",
+                "dyneqtl")
+LEGACY_ENDPOINTS = ("tissueInfo", "gene", "exon", "variant", "geneExpression",
+                    "medianGeneExpression", "topExpressedGene", "singleTissueEqtl", "eqtl",
+                    "sqtl", "dyneqtl")
+
+#: The genotype dataset the portal's /variant reads (its ``ref_vcf``); a version whose named
+#: dataset is absent uses the dataset most of its tissues use.
+REFERENCE_DATASET = {"v4": "ratgtex_v4_round11_2", "v3": "ratgtex_v3_round10_5"}
+
+log = logging.getLogger("ratgtex_db.serve")
+
+_RELEASE_RE = re.compile(r"^v\d+$")
+_POS_RE = re.compile(r"^\d{1,10}$")
 
 
 class ApiError(Exception):
@@ -43,336 +85,763 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _sorted(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: record[k] for k in sorted(record)}
+def dumps(body: Any) -> bytes:
+    """The portal's JSON text (Flask's ``jsonify``): keys sorted at every level, compact,
+    ASCII, a final newline; NaN as null."""
+    text = json.dumps(_clean(body), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode()
 
 
-def _newick(leaves: list[str], z: Any) -> str:
-    """The portal's Newick form of a scipy linkage tree: right subtree first, a leaf is
-    ``name:length``, the root ends in ``);``, branch lengths are parent height minus node
-    height, printed with %g."""
-    from scipy.cluster.hierarchy import to_tree
-
-    root = to_tree(z)
-
-    def walk(node: Any, parent: float) -> str:
-        if node.is_leaf():
-            return f"{leaves[node.id]}:{parent - node.dist:g}"
-        # the portal writes the right subtree first
-        inner = f"({walk(node.get_right(), node.dist)},{walk(node.get_left(), node.dist)})"
-        return inner + (f":{parent - node.dist:g}" if node is not root else ";")
-
-    return walk(root, root.dist)
-
-
-def _tree(labels: list[str], matrix: Any) -> str:
+def newick(labels: list[str], matrix: Any) -> str:
+    """The portal's tree of the rows of ``matrix``: scipy average linkage (Euclidean,
+    optimal leaf ordering) written as Newick, right subtree first, ``leaf:length``, branch
+    length = parent height - node height (``%g``), the root closed by ``);``.
+    ``"Not enough data"`` for fewer than two rows."""
     import numpy as np
-    from scipy.cluster.hierarchy import linkage
+    from scipy.cluster.hierarchy import linkage, to_tree
 
     if len(labels) < 2:
         return "Not enough data"
-    # a median absent from the release (the portal's table has none) clusters as 0
-    return _newick(labels, linkage(np.nan_to_num(matrix), method="average",
-                                   optimal_ordering=True))
+    # a median absent from the release (NA) counts as 0: scipy refuses non-finite distances
+    z = linkage(np.nan_to_num(np.asarray(matrix, dtype=float)), method="average",
+                optimal_ordering=True)
+    root = to_tree(z)
+    out: list[str] = []
+    # iterative walk (a 1000-leaf caterpillar tree is deeper than Python's recursion limit)
+    stack: list[Any] = [(root, root.dist)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, parent = item
+        if node.is_leaf():
+            out.append(f"{labels[node.id]}:{parent - node.dist:g}")
+            continue
+        close = ");" if node is root else f"):{parent - node.dist:g}"
+        out.append("(")
+        stack.extend([close, (node.get_left(), node.dist), ",", (node.get_right(), node.dist)])
+    return "".join(out)
+
+
+# -- parameters -------------------------------------------------------------------------------
+
+def _list(value: str | None, name: str) -> list[str]:
+    """A comma list parameter: items stripped, empty items dropped, at most ``MAX_IDS``."""
+    if value is None:
+        raise ApiError(400, f"missing parameter {name}")
+    items = [x.strip() for x in value.split(",")]
+    items = [x for x in items if x]
+    if not items:
+        raise ApiError(400, f"parameter {name} is empty")
+    if len(items) > MAX_IDS:
+        raise ApiError(400, f"parameter {name}: at most {MAX_IDS} ids per request, not "
+                            f"{len(items)}")
+    return items
+
+
+def _single(value: str | None, name: str) -> str:
+    """A one-id parameter, used whole (as the portal does: ``a,b`` is one unknown id)."""
+    if value is None:
+        raise ApiError(400, f"missing parameter {name}")
+    if not value.strip():
+        raise ApiError(400, f"parameter {name} is empty")
+    return value.strip()
+
+
+def _position(variant_id: str) -> tuple[str, int] | None:
+    """``chrN:pos`` -> (chrom, pos); None when it is not of that form."""
+    parts = variant_id.split(":")
+    if len(parts) != 2 or not parts[0] or not _POS_RE.match(parts[1]):
+        return None
+    pos = int(parts[1])
+    return (parts[0], pos) if 1 <= pos < 2**31 else None
+
+
+def _capitalized(gene: str) -> str:
+    return gene[:1].upper() + gene[1:].lower()
+
+
+# -- releases and sessions --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Release:
+    """What is served for one version (read once per catalog snapshot)."""
+
+    version: str
+    tissue_rows: tuple[dict[str, Any], ...]
+    tissues: tuple[str, ...]
+    dataset: dict[str, str]
+    reference: str | None
+    median_tissues: tuple[str, ...]
+    endpoints: tuple[str, ...]
+
+    @property
+    def legacy(self) -> bool:
+        return self.version != "v4" and _version_number(self.version) < 4
+
+
+def _version_number(version: str) -> int:
+    m = re.match(r"v(\d+)", version)
+    return int(m.group(1)) if m else 0
+
+
+class _Pool:
+    """Database sessions lent to requests, one request at a time each (a DuckDB connection is
+    not shared by threads); made on demand up to ``size``, the warmest lent first."""
+
+    def __init__(self, db_dir: Path, size: int, first: Any = None) -> None:
+        self.db_dir = db_dir
+        self.size = size
+        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._made = 0
+        self._lock = threading.Lock()
+        if first is not None:  # a session the caller opened already (the CLI's checks)
+            self._free.put(first)
+            self._made = 1
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        try:
+            db = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                make = self._made < self.size
+                if make:
+                    self._made += 1
+            if make:
+                import ratgtex_db
+
+                try:
+                    db = ratgtex_db.open(self.db_dir)
+                except BaseException:
+                    with self._lock:
+                        self._made -= 1
+                    raise
+            else:
+                db = self._free.get()
+        try:
+            yield db
+        finally:
+            self._free.put(db)
+
+    def fill(self, warm: Callable[[Any], None]) -> None:
+        """Open the sessions not made yet and run ``warm`` on each (footers cached), so that
+        the first requests do not pay for it."""
+        import ratgtex_db
+
+        while True:
+            with self._lock:
+                if self._made >= self.size:
+                    return
+                self._made += 1
+            try:
+                db = ratgtex_db.open(self.db_dir)
+                warm(db)
+            except Exception:  # noqa: BLE001 - warming is an optimisation; requests will say
+                with self._lock:
+                    self._made -= 1
+                return
+            self._free.put(db)
+
+
+def _q(db: Any, name: str, **params: Any) -> list[dict[str, Any]]:
+    return queries.execute(db.connection, name, params).dicts()
+
+
+class _ByGene:
+    """The rows of a small query (one version's independent QTLs, its eQTL thresholds) held
+    as Arrow, in the query's order (by ``geneId``), with each gene's row range: a gene's rows
+    are a slice, not a scan. Read once per catalog snapshot."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        genes = table.column("geneId").to_pylist()
+        self.ranges: dict[str, tuple[int, int]] = {}
+        start = 0
+        for i in range(1, len(genes) + 1):
+            if i == len(genes) or genes[i] != genes[start]:
+                self.ranges[genes[start]] = (start, i - start)
+                start = i
+
+    def rows(self, gene: str) -> list[dict[str, Any]]:
+        r = self.ranges.get(gene)
+        return [] if r is None else self.table.slice(*r).to_pylist()
 
 
 class Portal:
-    """The API's computations over one database, one ``Database`` per server thread."""
+    """The API's answers over one database directory, for every served version."""
 
-    def __init__(self, db_dir: Path, version: str | None = None) -> None:
-        self.db_dir = db_dir
-        self._local = threading.local()
-        db = self.db
-        self.version = db.resolve_version(version)
-        self.tissue_rows = self._q("portal_tissue_info")
-        self.tissues = [t["tissueSiteDetailId"] for t in self.tissue_rows]
-        self.dataset = {t["tissueSiteDetailId"]: t["dataset"] for t in self.tissue_rows}
+    def __init__(self, db_dir: Path, version: str | None = None,
+                 pool_size: int = POOL_SIZE, session: Any = None) -> None:
+        self.db_dir = Path(db_dir)
+        self.only = version
+        self.pool = _Pool(self.db_dir, pool_size, session)
+        self._lock = threading.Lock()
+        self._snapshot: tuple[int, int] | None = None
+        self._releases: dict[str, Release] = {}
+        self._by_gene: dict[tuple[str, str], _ByGene] = {}
+        self._ingested: list[str] = []
+        self.releases()  # read now: a database with nothing to serve fails at start-up
+        if not self._ingested:
+            raise ConfigError(f"{self.db_dir}: no release with a tissue table is ingested; "
+                              "run 'ratgtex-db ingest DIR' first")
+        if version is not None and version not in self._releases:
+            raise ConfigError(f"--version {version}: no such release in {self.db_dir}; "
+                              f"ingested: {', '.join(self._ingested)}")
 
-    @property
-    def db(self) -> Any:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            import ratgtex_db
+    def warm(self) -> None:
+        """Open every pooled session and load what the first requests would (run in the
+        background once the server listens)."""
+        from scipy.cluster import hierarchy  # noqa: F401 - the first tree pays the import
 
-            db = self._local.db = ratgtex_db.open(self.db_dir)
-        return db
+        self.pool.fill(lambda db: _q(db, "portal_served", version=next(iter(self._releases))))
+        with self.pool.session() as db:
+            for rel in self.releases().values():
+                for endpoint, query in (("eqtl", "portal_eqtl_legacy" if rel.legacy
+                                         else "portal_eqtl"), ("xqtl", "portal_xqtl"),
+                                        ("sqtl", "portal_sqtl"),
+                                        ("dyneqtl", "portal_thresholds")):
+                    if endpoint in rel.endpoints:
+                        self.by_gene(db, rel, query)
 
-    def _q(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        params.setdefault("version", self.version)
-        return queries.execute(self.db.connection, name, params).dicts()
+    # -- what is served (cached per catalog snapshot) ----------------------------------------
 
-    # -- helpers ----------------------------------------------------------------------------
+    def _snapshot_key(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(catalog_path(self.db_dir))
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino)
 
-    @staticmethod
-    def _ids(value: str | None, name: str) -> list[str]:
-        if value is None or not value.strip():
-            raise ApiError(400, f"missing parameter {name}")
-        ids = [x.strip() for x in value.split(",") if x.strip()]
-        if len(ids) > MAX_IDS:
-            raise ApiError(400, f"{name}: at most {MAX_IDS} ids per request, not {len(ids)}")
-        return ids
+    def releases(self) -> dict[str, Release]:
+        """version -> Release, re-read when a new catalog snapshot was published."""
+        key = self._snapshot_key()
+        if key == self._snapshot and self._releases:
+            return self._releases
+        with self._lock:
+            if key != self._snapshot or not self._releases:
+                with self.pool.session() as db:
+                    self._releases = self._read_releases(db)
+                self._by_gene = {}
+                self._snapshot = key
+        return self._releases
 
-    @staticmethod
-    def _one(value: str | None, name: str) -> str:
-        ids = Portal._ids(value, name)
-        if len(ids) != 1:
-            raise ApiError(400, f"{name}: give one id, not {len(ids)}")
-        return ids[0]
+    def _read_releases(self, db: Any) -> dict[str, Release]:
+        out: dict[str, Release] = {}
+        versions = [r["version"] for r in _q(db, "portal_versions")
+                    if _RELEASE_RE.match(r["version"] or "")]
+        versions.sort(key=_version_number)
+        self._ingested = versions
+        for v in versions:
+            if self.only is not None and v != self.only:
+                continue
+            f = _q(db, "portal_served", version=v)[0]
+            rows = tuple(_q(db, "portal_tissue_info", version=v))
+            tissues = tuple(r["tissueSiteDetailId"] for r in rows)
+            dataset = {r["tissueSiteDetailId"]: r["dataset"] for r in rows}
+            medians = {r["tissue"] for r in _q(db, "portal_median_tissues", version=v)}
+            legacy = _version_number(v) < 4
 
-    def _known_genes(self, ids: list[str]) -> list[str]:
-        """The portal's rule: exact id, else first letter upper and the rest lower; else
-        dropped."""
-        cands = ids + [i[:1].upper() + i[1:].lower() for i in ids]
-        known = {r["geneId"] for r in self._q("portal_genes", gene_ids=cands)}
-        out = []
-        for i in ids:
-            g = i if i in known else i[:1].upper() + i[1:].lower()
-            if g in known and g not in out:
-                out.append(g)
+            def unit(name: str, v: str = v) -> bool:
+                return bool(_q(db, "portal_has_unit", version=v, unit=name)[0]["present"])
+
+            expr = unit("tpm") if legacy else f["phenos_unnorm"]
+            dyn = (unit("iqn") if legacy else f["phenos_unnorm"]) and f["genotypes"] \
+                and f["top_assoc"]
+            have = {"tissueInfo": True, "gene": f["gene"], "exon": f["exon"],
+                    "variant": f["variant"], "geneExpression": expr,
+                    "medianGeneExpression": f["median_gene_expression"],
+                    "topExpressedGene": f["top_expressed_gene"],
+                    "singleTissueEqtl": f["single_tissue_eqtl"], "eqtl": f["eqtl"],
+                    "xqtl": f["xqtl"], "sqtl": f["sqtl"], "dyneqtl": dyn}
+            names = LEGACY_ENDPOINTS if legacy else V4_ENDPOINTS
+            out[v] = Release(
+                version=v, tissue_rows=rows, tissues=tissues, dataset=dataset,
+                reference=self._reference(v, dataset),
+                # the file's columns are in sorted tissue order (release-format 3.7)
+                median_tissues=tuple(sorted(medians)),
+                endpoints=tuple(n for n in names if have[n]))
         return out
 
-    def _gene(self, value: str | None) -> str:
-        g = self._one(value, "geneId")
-        known = self._known_genes([g])
-        if not known:
-            raise ApiError(404, f"Gene not found: {g}")
-        return known[0]
-
-    def _tissue(self, value: str | None) -> str:
-        t = self._one(value, "tissueSiteDetailId")
-        if t not in self.tissues:
-            raise ApiError(404, f"Tissue not found: {t}")
-        return t
+    def by_gene(self, db: Any, rel: Release, query: str) -> _ByGene:
+        """The rows of ``query`` for ``rel``'s version, by gene (cached per snapshot)."""
+        key = (rel.version, query)
+        table = self._by_gene.get(key)
+        if table is None:
+            table = _ByGene(queries.execute(db.connection, query,
+                                            {"version": rel.version}).arrow())
+            self._by_gene[key] = table
+        return table
 
     @staticmethod
-    def _variant(value: str | None) -> tuple[str, str, int]:
-        v = Portal._one(value, "variantId")
-        chrom, _, pos = v.partition(":")
-        if not chrom or not pos.isdigit():
-            raise ApiError(400, f"variantId {v!r}: expected chrN:pos")
-        return v, chrom, int(pos)
+    def _reference(version: str, dataset: dict[str, str]) -> str | None:
+        named = REFERENCE_DATASET.get(version)
+        if named in dataset.values():
+            return named
+        counts: dict[str, int] = {}
+        for d in dataset.values():
+            counts[d] = counts.get(d, 0) + 1
+        return max(counts, key=lambda d: (counts[d], d)) if counts else None
 
-    # -- endpoints --------------------------------------------------------------------------
+    def served(self) -> dict[str, Any]:
+        """The answer of ``/api/``: versions, their prefixes and endpoints, the limits."""
+        return {
+            "versions": [{"version": r.version, "prefix": f"/api/{r.version}/",
+                          "endpoints": list(r.endpoints), "tissues": list(r.tissues)}
+                         for r in self.releases().values()],
+            "docs": "/docs", "openapi": "/openapi.json",
+            "limits": {"maxIdsPerParameter": MAX_IDS, "maxQueryStringBytes": MAX_QUERY_BYTES},
+        }
 
-    def tissue_info(self) -> dict:
-        return {"tissueInfo": [_sorted(t) for t in self.tissue_rows]}
+    def release(self, version: str) -> Release:
+        rel = self.releases().get(version)
+        if rel is None:
+            served = ", ".join(f"/api/{v}/" for v in self.releases())
+            raise ApiError(404, f"version {version!r} is not served here; served: {served}")
+        return rel
 
-    def gene(self, gene_id: str | None) -> dict:
-        ids = self._known_genes(self._ids(gene_id, "geneId"))
-        rows = {r["geneId"]: r for r in self._q("portal_genes", gene_ids=ids)}
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def answer(self, version: str, endpoint: str, **params: str | None) -> tuple[int, Any]:
+        """(status, body) of one request; every failure is an ``{"error": ...}`` body."""
+        try:
+            rel = self.release(version)
+            if endpoint not in rel.endpoints:
+                names = LEGACY_ENDPOINTS if rel.legacy else V4_ENDPOINTS
+                why = ("its data are not ingested" if endpoint in names
+                       else f"the {version} portal has no such endpoint")
+                raise ApiError(404, f"/api/{version}/{endpoint} is not served ({why}); served: "
+                                    f"{', '.join(rel.endpoints)}")
+            method: Callable[..., Any] = getattr(self, "_" + endpoint)
+            with self.pool.session() as db:
+                return 200, method(db, rel, **params)
+        except ApiError as err:
+            return err.status, {"error": str(err)}
+        except Exception as err:  # noqa: BLE001 - a bug or a broken lake: say so as JSON
+            log.exception("error answering /api/%s/%s %s", version, endpoint, params)
+            return 500, {"error": f"internal error: {type(err).__name__}: {err}"}
+
+    # -- endpoints (release-format 8) --------------------------------------------------------
+
+    def _tissueInfo(self, db: Any, rel: Release) -> dict:  # noqa: N802 - the portal's names
+        return {"tissueInfo": [dict(r) for r in rel.tissue_rows]}
+
+    def _gene(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N802, N803
+        ids = _list(geneId, "geneId")
+        cands = list(dict.fromkeys(ids + [_capitalized(i) for i in ids]))
+        rows = {r["geneId"]: r for r in _q(db, "portal_genes", version=rel.version,
+                                            gene_ids=cands)}
+        # the portal's rule: exact id, else first letter upper and the rest lower, else dropped;
+        # repeated ids repeat
+        keep = [i if i in rows else _capitalized(i) for i in ids]
+        keep = [g for g in keep if g in rows]
         status: dict[str, dict[str, dict]] = {}
-        for s in self._q("portal_gene_status", gene_ids=ids):
-            status.setdefault(s["gene_id"], {})[s["tissue"]] = s
+        if keep:
+            for s in _q(db, "portal_gene_status", version=rel.version,
+                        gene_ids=list(dict.fromkeys(keep))):
+                status.setdefault(s["gene_id"], {})[s["tissue"]] = s
         out = []
-        for g in ids:
-            rec = dict(rows[g])
+        for g in keep:
+            # the portal fills missing annotation with "" (pandas fillna(""))
+            rec = {k: ("" if v is None else v) for k, v in rows[g].items()}
             rec["statusInTissue"] = [
                 {"eqtl": bool(st.get("eqtl")), "expressed": bool(st.get("expressed")),
                  "testedEqtl": bool(st.get("tested_eqtl")), "tissueSiteDetailId": t}
-                for t in self.tissues for st in [status.get(g, {}).get(t, {})]]
-            out.append(_sorted(rec))
+                for t in rel.tissues for st in [status.get(g, {}).get(t, {})]]
+            out.append(rec)
         return {"gene": out}
 
-    def exon(self, gene_id: str | None) -> dict:
-        g = self._one(gene_id, "geneId")
-        return {"exon": [_sorted(r) for r in self._q("portal_exons", gene_id=g)]}
+    def _exon(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N802, N803
+        g = _single(geneId, "geneId")
+        return {"exon": _q(db, "portal_exons", version=rel.version, gene_id=g)}
 
-    def variant(self, variant_id: str | None) -> dict:
-        ids = self._ids(variant_id, "variantId")
-        wanted = []
-        for v in ids:
-            chrom, _, pos = v.partition(":")
-            if chrom and pos.isdigit():
-                wanted.append((v, chrom, int(pos)))
-        if not wanted or not self.tissues:
+    def _variant(self, db: Any, rel: Release, variantId: str | None) -> dict:  # noqa: N802, N803
+        ids = _list(variantId, "variantId")
+        wanted = [(v, p) for v in ids if (p := _position(v)) is not None]
+        if not wanted or rel.reference is None:
             return {"variant": []}
-        dataset = self.dataset[self.tissues[0]]
         found: dict[tuple[str, int], list[dict]] = {}
-        for r in self._q("portal_variants", dataset=dataset, chroms=[w[1] for w in wanted],
-                         positions=[w[2] for w in wanted]):
+        for r in _q(db, "portal_variants", version=rel.version, dataset=rel.reference,
+                    chroms=list({p[0] for _, p in wanted}),
+                    positions=list({p[1] for _, p in wanted})):
             found.setdefault((r["chrom"], r["pos"]), []).append(r)
         out = []
-        for v, chrom, pos in wanted:
-            recs = found.get((chrom, pos), [])
-            if len(recs) == 1:
+        for v, p in wanted:
+            recs = found.get(p, [])
+            if len(recs) == 1:  # the portal skips absent positions and multi-record ones
                 r = recs[0]
                 out.append({"alt": r["alt"], "chromosome": r["chrom"], "pos": r["pos"],
                             "ref": r["ref"], "variantId": v})
         return {"variant": out}
 
-    def gene_expression(self, gene_id: str | None) -> dict:
-        g = self._gene(gene_id)
-        data = {r["tissue"]: r["data"] for r in self._q("portal_expression", gene_id=g)}
+    def _geneExpression(self, db: Any, rel: Release,  # noqa: N802
+                        geneId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        if rel.legacy:
+            rows = _q(db, "portal_expression_unit", version=rel.version, gene_id=g, unit="tpm")
+        else:
+            rows = _q(db, "portal_expression", version=rel.version, gene_id=g)
+        if not rows:
+            raise ApiError(404, f"Gene not found: {g}")
+        data: dict[str, list] = {}
+        for r in rows:
+            data.setdefault(r["tissue"], []).append(r["value"])
         return {"geneExpression": [
-            {"data": _clean(data.get(t, [])), "datasetId": "ratgtex_v4", "geneId": g,
-             "geneSymbol": g, "tissueSiteDetailId": t, "unit": "TPM"} for t in self.tissues]}
+            {"data": data.get(t, []), "datasetId": f"ratgtex_{rel.version}", "geneId": g,
+             "geneSymbol": g, "tissueSiteDetailId": t, "unit": "TPM"} for t in rel.tissues]}
 
-    def median_gene_expression(self, gene_id: str | None, tissue: str | None) -> dict:
+    def _medianGeneExpression(self, db: Any, rel: Release, geneId: str | None,  # noqa: N802, N803
+                              tissueSiteDetailId: str | None) -> dict:  # noqa: N803
         import numpy as np
 
-        ids = self._ids(gene_id, "geneId")
-        if tissue is None:
-            tissues = list(self.tissues)
+        ids = _list(geneId, "geneId")
+        if tissueSiteDetailId is None:
+            tissues = list(rel.median_tissues)
         else:
-            tissues = self._ids(tissue, "tissueSiteDetailId")
-            unknown = [t for t in tissues if t not in self.tissues]
+            tissues = _list(tissueSiteDetailId, "tissueSiteDetailId")
+            unknown = [t for t in dict.fromkeys(tissues) if t not in rel.median_tissues]
             if unknown:
                 raise ApiError(404, f"Tissue not found: {', '.join(unknown)}")
-        rows = self._q("portal_medians", gene_ids=ids, tissues=tissues)
-        have = {r["gene_id"] for r in rows}
-        genes = [g for g in dict.fromkeys(ids) if g in have]
-        if not genes:
-            raise ApiError(404, f"Gene not found: {', '.join(ids)}")
+        # all tissues: a gene of the table counts as known even where its medians are NA
+        rows = _q(db, "portal_medians", version=rel.version, gene_ids=list(dict.fromkeys(ids)),
+                  tissues=list(rel.median_tissues))
         value = {(r["gene_id"], r["tissue"]): r["median_tpm"] for r in rows}
+        have = {g for g, _ in value}
+        genes = [g for g in ids if g in have]  # the portal keeps repeats and the given order
+        if not genes:
+            shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+            raise ApiError(404, f"Gene not found: {shown}")
         m = np.array([[value.get((g, t), np.nan) for t in tissues] for g in genes], dtype=float)
         return {
-            "clusters": {"gene": _tree(genes, m), "tissue": _tree(tissues, m.T)},
+            "clusters": {"gene": newick(genes, m), "tissue": newick(tissues, m.T)},
             "medianGeneExpression": [
-                {"geneId": g, "median": _clean(value.get((g, t))), "tissueSiteDetailId": t}
+                {"geneId": g, "median": value.get((g, t)), "tissueSiteDetailId": t}
                 for t in tissues for g in genes],
         }
 
-    def top_expressed_gene(self, tissue: str | None, filter_mt: str | None) -> dict:
-        t = self._one(tissue, "tissueSiteDetailId")
-        try:
-            flag = bool(json.loads(filter_mt)) if filter_mt is not None else False
-        except json.JSONDecodeError:
-            raise ApiError(400, f"filterMtGene {filter_mt!r}: expected true or false") from None
-        rows = self._q("portal_top_expressed", tissue=t, exclude_mt=flag)
-        return {"topExpressedGene": [_sorted(_clean(r)) for r in rows]}
+    def _topExpressedGene(self, db: Any, rel: Release,  # noqa: N802
+                          tissueSiteDetailId: str | None,  # noqa: N803
+                          filterMtGene: str | None) -> dict:  # noqa: N803
+        t = _single(tissueSiteDetailId, "tissueSiteDetailId")
+        flag = False
+        if filterMtGene is not None:
+            try:
+                flag = bool(json.loads(filterMtGene))
+            except ValueError:
+                raise ApiError(400, f"parameter filterMtGene: expected true or false, not "
+                                    f"{filterMtGene[:40]!r}") from None
+        return {"topExpressedGene": _q(db, "portal_top_expressed", version=rel.version,
+                                       tissue=t, exclude_mt=flag)}
 
-    def single_tissue_eqtl(self, gene_id: str | None) -> dict:
-        g = self._one(gene_id, "geneId")
-        out = []
-        for r in self._q("portal_single_tissue_eqtl", gene_id=g):
+    def _singleTissueEqtl(self, db: Any, rel: Release,  # noqa: N802
+                          geneId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        rows = _q(db, "portal_single_tissue_eqtl", version=rel.version, gene_id=g)
+        for r in rows:  # the portal rounds p to 4 significant digits
             p = r["pValue"]
             r["pValue"] = float(f"{p:.3e}") if p is not None and math.isfinite(p) else None
-            out.append(_sorted(_clean(r)))
-        return {"singleTissueEqtl": out}
+        return {"singleTissueEqtl": rows}
 
-    def eqtl(self, gene_id: str | None) -> dict:
-        g = self._one(gene_id, "geneId")
-        return {"eqtl": [_sorted(_clean(r)) for r in self._q("portal_eqtl", gene_id=g)]}
+    def _eqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        name = "portal_eqtl_legacy" if rel.legacy else "portal_eqtl"
+        return {"eqtl": self.by_gene(db, rel, name).rows(g)}
 
-    def xqtl(self, gene_id: str | None) -> dict:
-        g = self._one(gene_id, "geneId")
-        return {"xqtl": [_sorted(_clean(r)) for r in self._q("portal_xqtl", gene_id=g)]}
+    def _xqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        return {"xqtl": self.by_gene(db, rel, "portal_xqtl").rows(g)}
 
-    def dyneqtl(self, gene_id: str | None, tissue: str | None, variant_id: str | None) -> dict:
-        g = self._gene(gene_id)
-        t = self._tissue(tissue)
-        v, chrom, pos = self._variant(variant_id)
-        recs = self._q("portal_variants", dataset=self.dataset[t], chroms=[chrom],
-                       positions=[pos])
-        if len(recs) != 1:
+    def _sqtl(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        return {"sqtl": self.by_gene(db, rel, "portal_sqtl").rows(g)}
+
+    def _dyneqtl(self, db: Any, rel: Release, geneId: str | None,  # noqa: N803
+                 tissueSiteDetailId: str | None, variantId: str | None) -> dict:  # noqa: N803
+        g = _single(geneId, "geneId")
+        t = _single(tissueSiteDetailId, "tissueSiteDetailId")
+        v = _single(variantId, "variantId")
+        if t not in rel.tissues:
+            raise ApiError(404, f"Tissue not found: {t}")
+        if rel.legacy:  # the v1-v3 portal read expr.iqn here
+            expr = _q(db, "portal_tissue_expression_unit", version=rel.version, tissue=t,
+                      gene_id=g, unit="iqn")
+        else:  # v4 reads the unnormalized TPM (its variable is called iqn)
+            expr = _q(db, "portal_tissue_expression", version=rel.version, tissue=t, gene_id=g)
+        if not expr:
+            raise ApiError(404, f"Gene not found: {g} (no expression values in {t})")
+        p = _position(v)
+        recs = [] if p is None else _q(
+            db, "portal_variants", version=rel.version, dataset=rel.dataset[t],
+            chroms=[p[0]], positions=[p[1]])
+        if len(recs) != 1 or p is None:
             raise ApiError(404, f"Variant not found: {v}")
-        rows = self._q("portal_dyneqtl", tissue=t, gene_id=g, dataset=self.dataset[t],
-                       variant_id=recs[0]["variant_id"])
-        if not rows:
-            raise ApiError(404, f"Gene {g} has no expression values in {t}")
-        geno = [r["dosage"] for r in rows]
+        rec = recs[0]
+        tested = {r["tissue"]: r["pval_nominal_threshold"]
+                  for r in self.by_gene(db, rel, "portal_thresholds").rows(g)}
+        if t not in tested:
+            raise ApiError(404, f"Gene {g} was not tested for eQTLs in {t}")
+        pval = _q(db, "portal_pair_pval", version=rel.version, tissue=t, gene_id=g,
+                  variant_id=rec["variant_id"], chrom=p[0], pos=p[1])
+        dose = {r["rat_id"]: r["dosage"] for r in _q(
+            db, "portal_genotypes", version=rel.version, dataset=rel.dataset[t], chrom=p[0],
+            pos=p[1], variant_id=rec["variant_id"])}
+        geno = [dose.get(r["rat_id"]) for r in expr]
         counts = [sum(1 for d in geno if d == k) for k in (0, 1, 2)]
         called = sum(counts)
-        stats = self._q("portal_pair_stats", tissue=t, gene_id=g, variant_id=v)[0]
-        return _clean({
-            "alt": recs[0]["alt"], "data": [r["value"] for r in rows], "geneId": g,
+        return {
+            "alt": rec["alt"], "data": [r["value"] for r in expr], "geneId": g,
             "genotypes": geno, "hetCount": counts[1], "homoAltCount": counts[2],
             "homoRefCount": counts[0],
+            # the ALT allele frequency, as the portal computes it (named maf there)
             "maf": (counts[1] + 2 * counts[2]) / (2 * called) if called else None,
-            "pValue": stats["pval_nominal"], "pValueThreshold": stats["threshold"],
-            "ref": recs[0]["ref"], "tissueSiteDetailId": t, "variantId": v,
-        })
+            "pValue": pval[0]["pval_nominal"] if pval else None,
+            "pValueThreshold": tested[t],
+            "ref": rec["ref"], "tissueSiteDetailId": t, "variantId": v,
+        }
 
 
-def create_app(db_dir: Path, static: Path | None = None, version: str | None = None) -> Any:
-    """The ASGI application (FastAPI): ``/api/v4/...``, ``/api/`` (what is served), ``/docs``,
-    and with ``static`` a folder of static files at ``/``."""
-    from fastapi import FastAPI, Request
-    from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import JSONResponse
+# -- the HTTP application ---------------------------------------------------------------------
 
-    portal = Portal(db_dir, version)
-    prefix = f"/api/{portal.version}"
-    app = FastAPI(title="ratgtex-db: the RatGTEx portal API, offline",
-                  description="The portal's endpoints answered from a local ratgtex-db lake.")
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"],
-                       allow_headers=["*"])
+class _Frame:
+    """The outermost ASGI layer: the query-string limit, the CORS header on every response
+    (errors included), and one log line per request."""
 
-    @app.middleware("http")
-    async def _limit(request: Request, call_next: Any) -> Any:
-        if len(request.url.query) > MAX_QUERY_BYTES:
-            return JSONResponse({"error": f"query string over {MAX_QUERY_BYTES} bytes"}, 400)
-        return await call_next(request)
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, err: ApiError) -> Any:
-        return JSONResponse({"error": str(err)}, status_code=err.status)
+    def __getattr__(self, name: str) -> Any:  # routes, openapi(), ... of the inner app
+        return getattr(self.app, name)
 
-    @app.exception_handler(RatgtexError)
-    async def _lib_error(request: Request, err: RatgtexError) -> Any:
-        return JSONResponse({"error": str(err)}, status_code=400)
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = [0]
 
-    @app.get("/api/")
-    def served() -> dict:
-        return {"versions": [portal.version], "prefixes": [prefix + "/"]}
+        async def send_cors(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"access-control-allow-origin" for k, _ in headers):
+                    headers.append((b"access-control-allow-origin", b"*"))
+                message = {**message, "headers": headers}
+            await send(message)
 
-    @app.get(prefix + "/tissueInfo")
-    def tissue_info() -> dict:
-        return portal.tissue_info()
+        qs = scope.get("query_string", b"")
+        try:
+            if len(qs) > MAX_QUERY_BYTES:
+                body = dumps({"error": f"query string of {len(qs)} bytes; at most "
+                                       f"{MAX_QUERY_BYTES} are answered"})
+                await send_cors({"type": "http.response.start", "status": 400,
+                                 "headers": [(b"content-type", b"application/json"),
+                                             (b"content-length", str(len(body)).encode())]})
+                await send_cors({"type": "http.response.body", "body": body})
+            else:
+                await self.app(scope, receive, send_cors)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            q = qs[:200].decode("latin-1")
+            log.info("%s %s %s%s %d %.1f ms", client[0], scope.get("method"), scope.get("path"),
+                     ("?" + q + ("..." if len(qs) > 200 else "")) if q else "", status[0],
+                     (time.perf_counter() - t0) * 1000)
 
-    @app.get(prefix + "/gene")
-    def gene(geneId: str | None = None) -> dict:  # noqa: N803 - the portal's names
-        return portal.gene(geneId)
 
-    @app.get(prefix + "/exon")
-    def exon(geneId: str | None = None) -> dict:  # noqa: N803
-        return portal.exon(geneId)
+_DOC = {  # endpoint: (summary, description, tag)
+    "tissueInfo": ("Metadata of every tissue", "Every row of tissue_info, in its order.",
+                   "reference"),
+    "gene": ("Metadata of one or more genes",
+             "Annotation and per-tissue status (tissue_info order). Each id is taken as "
+             "given, else with its first letter upper and the rest lower; unknown ids are "
+             "dropped, repeats repeat.", "reference"),
+    "exon": ("Exons of a gene", "Exons of the collapsed gene model; [] for an unknown gene.",
+             "reference"),
+    "variant": ("Alleles of one or more variants",
+                "Records of the reference genotypes at chrN:pos; unknown or malformed ids "
+                "are dropped.", "reference"),
+    "geneExpression": ("Per-sample expression of a gene in every tissue",
+                       "TPM per sample (sample-column order of the expression BED), tissues "
+                       "in tissue_info order; 404 for an unknown gene.", "expression"),
+    "medianGeneExpression": ("Median expression of genes in tissues",
+                             "Median TPM of the genes (unknown ids dropped) in the tissues "
+                             "(default all), with average-linkage Newick trees over genes and "
+                             "tissues (\"Not enough data\" for a single one); 404 when no gene "
+                             "or a tissue is unknown.", "expression"),
+    "topExpressedGene": ("Top expressed genes of a tissue",
+                         "The 50 genes of highest median TPM (filterMtGene=true leaves out chrM "
+                         "genes); [] for an unknown tissue.", "expression"),
+    "singleTissueEqtl": ("Significant cis-eQTL pairs of a gene",
+                         "Every significant pair in every tissue, pValue rounded to 4 "
+                         "significant digits; [] for an unknown gene.", "xQTL"),
+    "eqtl": ("Independent cis-eQTLs of a gene",
+             "Conditionally independent cis-eQTLs in every tissue (v1-v3 keep the keys "
+             "pval_beta and log2_aFC); [] for an unknown gene.", "xQTL"),
+    "xqtl": ("Independent cis-xQTLs of a gene (v4)",
+             "Conditionally independent cis-QTLs across RNA modalities; [] for an unknown "
+             "gene.", "xQTL"),
+    "sqtl": ("Independent cis-sQTLs of a gene (v1-v3)",
+             "Conditionally independent splicing QTLs; [] for an unknown gene.", "xQTL"),
+    "dyneqtl": ("Expression by genotype for one gene-variant pair",
+                "Per-sample expression and ALT dosage in one tissue, genotype counts, ALT "
+                "frequency (named maf), the pair's nominal p (null outside the cis window) and "
+                "the gene's threshold; 404 for an unknown gene, tissue or variant or a gene "
+                "not tested in the tissue.", "xQTL"),
+}
 
-    @app.get(prefix + "/variant")
-    def variant(variantId: str | None = None) -> dict:  # noqa: N803
-        return portal.variant(variantId)
+_PARAMS: dict[str, tuple[str, ...]] = {
+    "tissueInfo": (), "gene": ("geneId",), "exon": ("geneId",), "variant": ("variantId",),
+    "geneExpression": ("geneId",), "medianGeneExpression": ("geneId", "tissueSiteDetailId"),
+    "topExpressedGene": ("tissueSiteDetailId", "filterMtGene"),
+    "singleTissueEqtl": ("geneId",), "eqtl": ("geneId",), "xqtl": ("geneId",),
+    "sqtl": ("geneId",), "dyneqtl": ("geneId", "tissueSiteDetailId", "variantId"),
+}
 
-    @app.get(prefix + "/geneExpression")
-    def gene_expression(geneId: str | None = None) -> dict:  # noqa: N803
-        return portal.gene_expression(geneId)
+_PARAM_DOC = {
+    "geneId": "Gene id (symbol); a comma list where the endpoint takes several",
+    "variantId": "Variant id chrN:pos; a comma list for /variant",
+    "tissueSiteDetailId": "Tissue id; a comma list for /medianGeneExpression (default all)",
+    "filterMtGene": "JSON boolean: leave out mitochondrial genes (default false)",
+}
 
-    @app.get(prefix + "/medianGeneExpression")
-    def median_gene_expression(geneId: str | None = None,  # noqa: N803
-                               tissueSiteDetailId: str | None = None) -> dict:  # noqa: N803
-        return portal.median_gene_expression(geneId, tissueSiteDetailId)
 
-    @app.get(prefix + "/topExpressedGene")
-    def top_expressed_gene(tissueSiteDetailId: str | None = None,  # noqa: N803
-                           filterMtGene: str | None = None) -> dict:  # noqa: N803
-        return portal.top_expressed_gene(tissueSiteDetailId, filterMtGene)
+def create_app(db_dir: Path, static: Path | None = None, version: str | None = None,
+               pool_size: int = POOL_SIZE, session: Any = None) -> Any:
+    """The ASGI application: ``/api/{version}/...`` (the portal's endpoints), ``/api/`` (what
+    is served), ``/docs`` and ``/openapi.json`` (FastAPI's), and with ``static`` a folder of
+    static files at ``/``. ``session``: an open ``Database`` of ``db_dir`` to use first."""
+    from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import Response
+    from starlette.exceptions import HTTPException
 
-    @app.get(prefix + "/singleTissueEqtl")
-    def single_tissue_eqtl(geneId: str | None = None) -> dict:  # noqa: N803
-        return portal.single_tissue_eqtl(geneId)
+    portal = Portal(db_dir, version, pool_size, session)
+    app = FastAPI(
+        title="ratgtex-db: the RatGTEx portal API, offline",
+        description=(
+            "The RatGTEx portal's REST API (`https://ratgtex.org/api/v4`) answered from a "
+            "local ratgtex-db lake, read-only. Every ingested release is under "
+            "`/api/{version}/`; `/api/` lists the versions and endpoints served. Errors are "
+            f"JSON `{{\"error\": ...}}`: 400 for a missing or malformed parameter (at most "
+            f"{MAX_IDS} ids per list, {MAX_QUERY_BYTES} bytes of query string), 404 for an "
+            "unknown gene, tissue or variant where the portal answers no empty list."),
+        version="4")
+    app.state.portal = portal
 
-    @app.get(prefix + "/eqtl")
-    def eqtl(geneId: str | None = None) -> dict:  # noqa: N803
-        return portal.eqtl(geneId)
+    def json_response(status: int, body: Any) -> Response:
+        return Response(dumps(body), status_code=status, media_type="application/json")
 
-    @app.get(prefix + "/xqtl")
-    def xqtl(geneId: str | None = None) -> dict:  # noqa: N803
-        return portal.xqtl(geneId)
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, err: HTTPException) -> Response:
+        if err.status_code == 404:
+            msg = f"Not found: {request.url.path}; the API is listed at /api/, docs at /docs"
+        else:
+            msg = str(err.detail)
+        return json_response(err.status_code, {"error": msg})
 
-    @app.get(prefix + "/dyneqtl")
-    def dyneqtl(geneId: str | None = None, tissueSiteDetailId: str | None = None,  # noqa: N803
-                variantId: str | None = None) -> dict:  # noqa: N803
-        return portal.dyneqtl(geneId, tissueSiteDetailId, variantId)
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, err: RequestValidationError) -> Response:
+        return json_response(400, {"error": "; ".join(
+            f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}"
+            for e in err.errors())})
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, err: Exception) -> Response:
+        return json_response(500, {"error": f"internal error: {type(err).__name__}"})
+
+    @app.get("/api/", tags=["served"], summary="Versions and endpoints served",
+             response_model=None)
+    @app.get("/api", include_in_schema=False, response_model=None)
+    def served() -> Response:
+        return json_response(200, portal.served())
+
+    @app.get("/api/{version}/", tags=["served"], summary="Endpoints served for one version",
+             response_model=None)
+    def served_version(version: str) -> Response:
+        try:
+            rel = portal.release(version)
+        except ApiError as err:
+            return json_response(err.status, {"error": str(err)})
+        return json_response(200, {"version": rel.version, "prefix": f"/api/{rel.version}/",
+                                   "endpoints": list(rel.endpoints)})
+
+    def route(endpoint: str) -> None:
+        names = _PARAMS[endpoint]
+
+        def handler(version: str, **params: str | None) -> Response:
+            return json_response(*portal.answer(version, endpoint, **params))
+
+        # FastAPI reads the signature for the parameters (and the docs)
+        import inspect
+
+        sig = [inspect.Parameter("version", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                 annotation=str)]
+        sig += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                                  default=Query(None, description=_PARAM_DOC[n]))
+                for n in names]
+        handler.__signature__ = inspect.Signature(sig)  # type: ignore[attr-defined]
+        handler.__name__ = endpoint
+        summary, description, tag = _DOC[endpoint]
+        app.add_api_route(f"/api/{{version}}/{endpoint}", handler, methods=["GET"],
+                          summary=summary, description=description, tags=[tag],
+                          response_model=None)
+
+    for endpoint in dict.fromkeys(V4_ENDPOINTS + LEGACY_ENDPOINTS):
+        route(endpoint)
+
+    @app.get("/api/{rest:path}", include_in_schema=False, response_model=None)
+    def api_not_found(rest: str) -> Response:
+        version = rest.split("/", 1)[0]
+        try:
+            rel = portal.release(version)
+        except ApiError as err:
+            return json_response(err.status, {"error": str(err)})
+        return json_response(404, {"error": f"no endpoint /api/{rest}; served: "
+                                            f"{', '.join(rel.endpoints)}"})
 
     if static is not None:
         from fastapi.staticfiles import StaticFiles
 
         app.mount("/", StaticFiles(directory=static, html=True), name="static")
-    return app
+    return _Frame(app)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | None = None,
-        version: str | None = None) -> None:
-    """Serve until interrupted (Ctrl-C stops cleanly); one log line per request."""
+        version: str | None = None, session: Any = None) -> None:
+    """Serve until interrupted: Ctrl-C (SIGINT) or SIGTERM stop it cleanly (requests under
+    way are finished); one log line per request on stderr."""
     import uvicorn
 
-    uvicorn.run(create_app(db_dir, static, version), host=host, port=port, log_level="info")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    app = create_app(db_dir, static, version, session=session)
+    served = "; ".join(f"{r.version}: {len(r.endpoints)} endpoints"
+                       for r in app.state.portal.releases().values())
+    log.info("serving %s from %s at http://%s:%d/api/ (docs at /docs)%s", served, db_dir, host,
+             port, f", static files of {static} at /" if static else "")
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False,
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+                            lifespan="off")
+    server = uvicorn.Server(config)
+
+    def warm() -> None:  # once listening: the first request does not wait for it
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        app.state.portal.warm()
+
+    threading.Thread(target=warm, name="warm", daemon=True).start()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    log.info("stopped")
