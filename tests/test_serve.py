@@ -579,3 +579,47 @@ def test_version_option_names_what_is_ingested(tiny_db):
     r = subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(tiny_db), "serve",
                         "--version", "v3"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "--version v3" in r.stderr and "v4" in r.stderr
+
+
+# -- v3 under its own prefix (hand-written v3 files of tests/data/releases) ---------------------
+
+
+@pytest.fixture(scope="module")
+def v3_base(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("serve_v3")
+    db = root / "db"
+    res = subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
+                          str(Path(__file__).parent / "data" / "releases" / "v3"), "--quiet"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    srv = Server(db, root / "serve.log")
+    yield srv.base
+    srv.stop()
+
+
+def test_v3_is_served_under_its_prefix_with_its_field_names(v3_base):
+    """Section 8's last paragraph: /api/v3 has /sqtl and keeps pval_beta / log2_aFC."""
+    status, listing, _ = get(v3_base, "/api/", portal=False)
+    assert status == 200 and [v["version"] for v in listing["versions"]] == ["v3"]
+    assert "sqtl" in listing["versions"][0]["endpoints"]
+    status, body, _ = get(v3_base, "/api/v3/eqtl?geneId=Gad1")
+    assert status == 200
+    # eqtls_indep.v3_rn7.txt: BLA rank 1 chr1:1100500 A>G pval_beta 1e-6, log2_aFC 1.35
+    bla = [r for r in body["eqtl"] if r["tissueSiteDetailId"] == "BLA"]
+    assert bla == [{"alt": "G", "geneId": "Gad1", "log2_aFC": 1.35, "pval_beta": 1e-6,
+                    "ref": "A", "tissueSiteDetailId": "BLA", "variantId": "chr1:1100500"}]
+    status, body, _ = get(v3_base, "/api/v3/sqtl?geneId=Gad1")
+    assert status == 200
+    first = [r for r in body["sqtl"] if r["tissueSiteDetailId"] == "BLA"][0]
+    assert first == {"alt": "G", "geneId": "Gad1",
+                     "phenotypeId": "chr1:1100200:1100800:clu_5_+:Gad1", "pval_beta": 2e-4,
+                     "ref": "A", "tissueSiteDetailId": "BLA", "variantId": "chr1:1100500"}
+    status, body, _ = get(v3_base, "/api/v4/eqtl?geneId=Gad1")
+    assert status == 404 and "v3" in body["error"]
+
+
+def test_v3_gene_status_has_the_splicing_flags(v3_base):
+    status, body, _ = get(v3_base, "/api/v3/gene?geneId=Gad1")
+    assert status == 200 and body["gene"]
+    status_in = body["gene"][0]["statusInTissue"]
+    assert {"altSplice", "testedSqtl", "sqtl"} <= set(status_in[0])

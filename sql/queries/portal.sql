@@ -77,11 +77,12 @@ SELECT gene_id AS geneId, chrom AS chromosome, start, "end", strand, tss,
 FROM genes WHERE version = $version AND list_contains($gene_ids, gene_id)
 
 -- name: portal_gene_status
--- Per gene and tissue: expressed, tested for eQTLs, has an eQTL (gene_tissue_status).
+-- Per gene and tissue: expressed, tested for eQTLs, has an eQTL (gene_tissue_status); v1-v3
+-- also alternatively spliced, tested for sQTLs, has an sQTL.
 -- Parameters:
 --   $version   release version
 --   $gene_ids  gene ids (VARCHAR[])
-SELECT gene_id, tissue, expressed, tested_eqtl, eqtl
+SELECT gene_id, tissue, expressed, tested_eqtl, eqtl, alt_splice, tested_sqtl, sqtl
 FROM gene_tissue_status WHERE version = $version AND list_contains($gene_ids, gene_id)
 
 -- name: portal_exons

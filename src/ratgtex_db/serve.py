@@ -434,6 +434,7 @@ class Portal:
                                             gene_ids=cands)}
         # the portal's rule: exact id, else first letter upper and the rest lower, else dropped;
         # repeated ids repeat
+        legacy = _version_number(rel.version) < 4
         keep = [i if i in rows else _capitalized(i) for i in ids]
         keep = [g for g in keep if g in rows]
         status: dict[str, dict[str, dict]] = {}
@@ -447,7 +448,11 @@ class Portal:
             rec = {k: ("" if v is None else v) for k, v in rows[g].items()}
             rec["statusInTissue"] = [
                 {"eqtl": bool(st.get("eqtl")), "expressed": bool(st.get("expressed")),
-                 "testedEqtl": bool(st.get("tested_eqtl")), "tissueSiteDetailId": t}
+                 "testedEqtl": bool(st.get("tested_eqtl")), "tissueSiteDetailId": t,
+                 # the v3 portal's gene table also had the splicing flags (release-format 5.2)
+                 **({"altSplice": bool(st.get("alt_splice")),
+                     "testedSqtl": bool(st.get("tested_sqtl")),
+                     "sqtl": bool(st.get("sqtl"))} if legacy else {})}
                 for t in rel.tissues for st in [status.get(g, {}).get(t, {})]]
             out.append(rec)
         return {"gene": out}
