@@ -89,6 +89,15 @@ PAIR_ROW_GROUP_ROWS = 16 * 1024
 #: per rat, a few hundred rats) sit in one or two groups, found by their bloom filters.
 MATRIX_ROW_GROUP_ROWS = 64 * 1024
 
+#: Variants per row group of the genotype table: a lookup of one variant inflates the
+#: dosages of its whole group (1,000-1,500 rats each), so small groups keep ``/dyneqtl`` and
+#: ``genotype-expression`` from decompressing megabytes for one row. Medium release (92k
+#: variants x 1,333 rats), one variant's calls through the genotypes view, p50 / VCF ingest:
+#: 4,096 variants ~50 ms (each group ~22 MB of dosages); 1,024: 48 ms / 5.2 s; 512: 39 ms /
+#: 6.0 s; 256: 35 ms / 7.6 s. The bloom filter on variant_id skips groups whose chrom/pos
+#: range straddles a chromosome boundary (chr1 < chr10 < chr2).
+GENOTYPE_ROW_GROUP_ROWS = 512
+
 #: Bloom-filtered id columns of the pair tables and of the matrices.
 PAIR_BLOOM = ("phenotype_id", "gene_id", "variant_id")
 MATRIX_BLOOM = ("phenotype_id", "gene_id")
@@ -365,7 +374,7 @@ TABLES: dict[str, Table] = {
             "genotype_rows",
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(I8))],
-            row_group_rows=4 * 1024,
+            row_group_rows=GENOTYPE_ROW_GROUP_ROWS, bloom=("variant_id",),
         ),
         _t(
             "genotype_samples",
