@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ratgtex_db import catalog, inputs, lake, queries
+from ratgtex_db import catalog, index, inputs, lake, queries
 from ratgtex_db.errors import (
     ConfigError,
     QueryError,
@@ -406,6 +406,8 @@ class Database:
         v = self._version_of(version)
         params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue)
         params["modalities"] = inputs.resolve_modalities(modality)
+        params["partitions"] = (None if params["gene_ids"] is None else index.partitions(
+            self._con, "cis_qtl_signif", params["gene_ids"], ("tissue", "modality")))
         return self._query("assoc", params, limit)
 
     @documented("expression")
