@@ -87,6 +87,7 @@ class Database:
             # names its own files (for stock DuckDB too); move to that snapshot
             self._session.refresh(force=True)
         self._version = version
+        self._versions: tuple[Any, list[str]] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -125,11 +126,15 @@ class Database:
 
     def versions(self) -> list[str]:
         """Release versions with ingested data, oldest first."""
-        rows = self._con.execute(
-            "SELECT DISTINCT version FROM ingested_files "
-            "WHERE status = 'ingested' AND version IS NOT NULL"
-        ).fetchall()
-        return sorted((r[0] for r in rows), key=_version_key)
+        con = self._con  # moves to the newest snapshot first
+        snapshot = self._session._identity  # a published snapshot never changes: read it once
+        if self._versions is None or self._versions[0] != snapshot:
+            rows = con.execute(
+                "SELECT DISTINCT version FROM ingested_files "
+                "WHERE status = 'ingested' AND version IS NOT NULL"
+            ).fetchall()
+            self._versions = (snapshot, sorted((r[0] for r in rows), key=_version_key))
+        return list(self._versions[1])
 
     @property
     def version(self) -> str:
@@ -227,9 +232,11 @@ class Database:
         if items is None:
             return None
         v = self._version_of(version)
-        rows = queries.execute(self._con, "resolve_genes",
-                               {"version": v, "queries": items,
-                                "n_suggestions": MAX_SUGGESTIONS}).dicts()
+        rows = queries.execute(self._con, "exact_genes", {"version": v, "queries": items}).dicts()
+        if {r["query"] for r in rows} != set(items):  # some name needs the full resolver
+            rows = queries.execute(self._con, "resolve_genes",
+                                   {"version": v, "queries": items,
+                                    "n_suggestions": MAX_SUGGESTIONS}).dicts()
         found: dict[str, list[Gene]] = {}
         suggestions: dict[str, list[str]] = {}
         for r in rows:
