@@ -313,9 +313,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument("--genes", type=int, default=50, help="genes in the lookup sample")
     ap.add_argument("--repeats", type=int, default=REPEATS, help="timed runs per measurement")
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it (the ingested "
+                    "databases, for profiling afterwards)")
     args = ap.parse_args()
     REPEATS = max(1, args.repeats)
-    work = Path(tempfile.mkdtemp(prefix="ratgtex-bench-"))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ratgtex-bench-"))
     results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                                  "python": sys.version.split()[0]},
                      "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -324,7 +328,8 @@ def main() -> None:
         results.update(main_release(args, work))
         (args.out / "results.json").write_text(json.dumps(results, indent=2))
         write_markdown_release(results, args.out / "RESULTS.md")
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
         print((args.out / "RESULTS.md").read_text())
         return
     root = release(args.scale)
@@ -682,6 +687,7 @@ def main_release(args, work: Path) -> dict:
                      "signif_files": len(files),
                      "signif_gz_bytes": sum(p.stat().st_size for p in files)}
     db = work / "db-release"
+    shutil.rmtree(db, ignore_errors=True)  # a kept folder of an earlier run: ingest anew
     wall, rss = _rss_of([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest",
                          "--quiet", str(root / "data")])
     import duckdb
