@@ -103,13 +103,9 @@ def test_variant_and_phenotype_lookups_prune(signif: Path, tmp_path: Path):
 
 
 def test_signif_files_carry_a_page_index(tmp_path: Path):
-    """cis_qtl_signif is written with pages of at most PAGE_ROWS rows and a page index (offset
-    and column index), so a lookup inflates only the pages of a hit row group that hold its
-    rows."""
-    from ratgtex_db.write import PAGE_ROWS
-
-    table = dataclasses.replace(TABLES["cis_qtl_signif"], row_group_rows=3 * PAGE_ROWS[
-        "cis_qtl_signif"])
+    """cis_qtl_signif is written with small data pages and a page index (offset and column
+    index), so a lookup inflates only the pages of a hit row group that hold its rows."""
+    table = dataclasses.replace(TABLES["cis_qtl_signif"], row_group_rows=3 * 4096)
     writer = PartitionWriter(table, tmp_path)
     n = table.row_group_rows
     writer.write(pa.table({

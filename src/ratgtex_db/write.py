@@ -40,14 +40,17 @@ DICTIONARY_MAX_DISTINCT = 0.01
 BLOOM_FPP = 0.01
 
 
-#: Rows per data page (with a page index) of the tables looked up by id: DuckDB reads only the
+#: Bytes per data page (with a page index) of the tables looked up by id: DuckDB reads only the
 #: pages of a hit row group that hold selected rows, so a gene's or variant's few hundred rows
-#: no longer inflate the whole 16k-row group of every column. Measured on a 66-file lake (CPU
-#: per ad hoc lookup, gene / variant / region; lake bytes): one page per column chunk 121-127 /
-#: 230 / 164-233 ms, 1.00x; 4096 rows 79 / 101 / 116 ms, 1.065x; 2048 rows 66-74 / 87-111 /
-#: 99-114 ms, 1.107x; 1024 rows 85 / 115 / 148 ms, 1.159x (zstd compresses each page alone).
-#: The page index itself costs < 0.1% (2048 rows without it: 1.107x, the same lookups).
-PAGE_ROWS: dict[str, int] = {"cis_qtl_signif": 4096}
+#: no longer inflate the whole 16k-row group of every column. A byte limit keeps the bulky
+#: columns (doubles: ~8k rows per page) finely split and the small ones (ids, positions) in few
+#: pages, whose zstd matches across a window's repeated runs are what keeps the lake small.
+#: Measured on the release-shaped lake (78 files, 27 M rows; CPU ms per ad hoc lookup, gene /
+#: variant / region, same minutes; lake bytes): one page per column chunk 159-235 / 272-372 /
+#: 306-379, 1.00x; 4096 rows per page 135 / 203 / 245, 1.092x; 64 KB pages 123 / 255 / 217,
+#: 1.036x. On a 66-file lake 2048 rows gave 1.107x and 1024 rows 1.159x for no further gain.
+#: The page index itself costs < 0.1%.
+PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024}
 
 
 def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
@@ -58,7 +61,7 @@ def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
 
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     bloom: tuple[str, ...] = (), delta: tuple[str, ...] = (),
-                    row_group_rows: int = 256 * 1024, page_rows: int | None = None) -> dict:
+                    row_group_rows: int = 256 * 1024, page_bytes: int | None = None) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
     Doubles are never dictionary-encoded: plain + zstd measured smaller and faster than
@@ -68,7 +71,7 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     ``delta`` columns get DELTA_BINARY_PACKED pages instead. Without a sample every other
     non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
     sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
-    ``page_rows``: at most this many rows per data page, and a page index.
+    ``page_bytes``: data pages of about this many bytes, and a page index.
     """
     dictionary = []
     encoding: dict[str, str] = {}
@@ -99,8 +102,8 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         options["column_encoding"] = encoding
     if blooms and _writes_bloom_filters():
         options["bloom_filter_options"] = blooms
-    if page_rows and _writer_takes("max_rows_per_page"):
-        options["max_rows_per_page"] = page_rows
+    if page_bytes:
+        options["data_page_size"] = page_bytes
         options["write_page_index"] = True
     return options
 
@@ -148,7 +151,7 @@ class PartitionWriter:
                                             self.table.schema, sample, bloom=self.table.bloom,
                                             delta=self.table.delta,
                                             row_group_rows=self.table.row_group_rows,
-                                            page_rows=PAGE_ROWS.get(self.table.name)))
+                                            page_bytes=PAGE_BYTES.get(self.table.name)))
 
     def write(self, data: pa.Table) -> None:
         if self._schema is None:
