@@ -100,3 +100,30 @@ def test_variant_and_phenotype_lookups_prune(signif: Path, tmp_path: Path):
                                  [str(signif), "Gene" + f"{(3 * 7919) % 1000:03d}x__grp_0"],
                                  tmp_path)
     assert rows == 250 and read <= 2
+
+
+def test_signif_files_carry_a_page_index(tmp_path: Path):
+    """cis_qtl_signif is written with small data pages and a page index (offset and column
+    index), so a lookup inflates only the pages of a hit row group that hold its rows."""
+    table = dataclasses.replace(TABLES["cis_qtl_signif"], row_group_rows=3 * 4096)
+    writer = PartitionWriter(table, tmp_path)
+    n = table.row_group_rows
+    writer.write(pa.table({
+        "phenotype_id": ["G__a"] * n, "gene_id": ["G"] * n,
+        "variant_id": [f"chr1:{i + 1}" for i in range(n)], "chrom": ["chr1"] * n,
+        "pos": pa.array(range(1, n + 1), pa.int32()),
+        "tss_distance": pa.array(range(n), pa.int32()), "af": [0.5] * n,
+        "ma_samples": pa.array([1] * n, pa.int32()), "ma_count": pa.array([1] * n, pa.int32()),
+        "pval_nominal": [1e-8] * n, "slope": [0.5] * n, "slope_se": [0.1] * n,
+        "pval_nominal_threshold": [1e-5] * n,
+    }))
+    path = writer.close()
+    con = duckdb.connect()
+    groups = con.execute("SELECT count(*) FROM parquet_metadata(?) WHERE path_in_schema = 'pos'",
+                         [str(path)]).fetchone()[0]
+    assert groups == 1
+    col = pq.ParquetFile(path).metadata.row_group(0).column(4)
+    assert col.path_in_schema == "pos" and col.has_offset_index and col.has_column_index
+    rows, read, _ = _groups_read(con, "SELECT * FROM read_parquet(?) WHERE pos = ?",
+                                 [str(path), n - 5], tmp_path)
+    assert rows == 1 and read == 1

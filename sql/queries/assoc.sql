@@ -20,6 +20,8 @@
 --   $chroms       variant chromosome in this list (VARCHAR[]); NULL = any
 --   $pos_min      variant position >= this; NULL = no bound
 --   $pos_max      variant position <= this; NULL = no bound
+--   $partitions   'tissue/modality' partitions that may hold the rows (VARCHAR[], from the
+--                 gene index: the other files are never opened); NULL = all
 SELECT version, tissue, modality, gene_id, phenotype_id, variant_id, chrom, pos, tss_distance,
        af, ma_samples, ma_count, pval_nominal, slope, slope_se, pval_nominal_threshold
 FROM cis_qtl_signif
@@ -31,4 +33,5 @@ WHERE version = $version
   AND ($chroms IS NULL OR list_contains($chroms, chrom))
   AND ($pos_min IS NULL OR pos >= $pos_min)
   AND ($pos_max IS NULL OR pos <= $pos_max)
+  AND ($partitions IS NULL OR list_contains($partitions, tissue || '/' || modality))
 ORDER BY gene_id, tissue, modality, phenotype_id, pos, variant_id

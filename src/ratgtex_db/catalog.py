@@ -231,7 +231,10 @@ def _strip_comments(sql: str) -> str:
 def initialize(con: duckdb.DuckDBPyConnection, db_dir: Path) -> None:
     """Create (or bring up to date) the tables and all views of a snapshot being written in the
     default database, for the directory ``db_dir``."""
+    from ratgtex_db import index
+
     con.execute(INTERNAL_SQL)
+    con.execute(index.SQL)
     con.execute(MANIFEST_SQL)
     refresh_lake_views(con, db_dir)
     apply_views(con)
@@ -364,9 +367,15 @@ class Session:
         con = self.con
         con.execute("USE memory")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {INTERNAL}")
-        for table in ("lake_files", "meta"):
-            con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{table} AS "
-                        f"SELECT * FROM {ALIAS}.{INTERNAL}.{table}")
+        from ratgtex_db import index
+
+        attached = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?",
+            [ALIAS, INTERNAL]).fetchall()}
+        for table in ("lake_files", "meta", *index.TABLES):
+            if table in attached:
+                con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{table} AS "
+                            f"SELECT * FROM {ALIAS}.{INTERNAL}.{table}")
         con.execute(f"CREATE OR REPLACE VIEW ingested_files AS "
                     f"SELECT * FROM {ALIAS}.main.ingested_files")
         refresh_lake_views(con, self.db_dir)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ratgtex_db import catalog, inputs, lake, queries
+from ratgtex_db import catalog, index, inputs, lake, queries
 from ratgtex_db.errors import (
     ConfigError,
     QueryError,
@@ -87,6 +87,7 @@ class Database:
             # names its own files (for stock DuckDB too); move to that snapshot
             self._session.refresh(force=True)
         self._version = version
+        self._versions: tuple[Any, list[str]] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -125,11 +126,15 @@ class Database:
 
     def ingested_versions(self) -> list[str]:
         """Release versions with ingested data, oldest first."""
-        rows = self._con.execute(
-            "SELECT DISTINCT version FROM ingested_files "
-            "WHERE status = 'ingested' AND version IS NOT NULL"
-        ).fetchall()
-        return sorted((r[0] for r in rows), key=_version_key)
+        con = self._con  # moves to the newest snapshot first
+        snapshot = self._session._identity  # a published snapshot never changes: read it once
+        if self._versions is None or self._versions[0] != snapshot:
+            rows = con.execute(
+                "SELECT DISTINCT version FROM ingested_files "
+                "WHERE status = 'ingested' AND version IS NOT NULL"
+            ).fetchall()
+            self._versions = (snapshot, sorted((r[0] for r in rows), key=_version_key))
+        return list(self._versions[1])
 
     @property
     def version(self) -> str:
@@ -227,9 +232,11 @@ class Database:
         if items is None:
             return None
         v = self._version_of(version)
-        rows = queries.execute(self._con, "resolve_genes",
-                               {"version": v, "queries": items,
-                                "n_suggestions": MAX_SUGGESTIONS}).dicts()
+        rows = queries.execute(self._con, "exact_genes", {"version": v, "queries": items}).dicts()
+        if {r["query"] for r in rows} != set(items):  # some name needs the full resolver
+            rows = queries.execute(self._con, "resolve_genes",
+                                   {"version": v, "queries": items,
+                                    "n_suggestions": MAX_SUGGESTIONS}).dicts()
         if not rows and not self._has_gene_table(v):  # e.g. study:Y_MT: expression only
             rows = queries.execute(self._con, "resolve_genes_expression",
                                    {"version": v, "queries": items}).dicts()
@@ -481,6 +488,8 @@ class Database:
         v = self._version_of(version)
         params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue)
         params["modalities"] = inputs.resolve_modalities(modality)
+        params["partitions"] = (None if params["gene_ids"] is None else index.partitions(
+            self._con, "cis_qtl_signif", params["gene_ids"], ("tissue", "modality")))
         return self._query("assoc", params, limit)
 
     @documented("expression")

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import duckdb
 
-from ratgtex_db import catalog
+from ratgtex_db import catalog, index
 from ratgtex_db.errors import ConfigError, IngestError
 from ratgtex_db.manifest import ManifestRow, record
 from ratgtex_db.paths import (
@@ -272,6 +272,7 @@ def commit(db_dir: Path, changes: list[Change]) -> list[int]:
             for change in changes:
                 record(con, change.row)
             if moved:
+                index.sync(con, store)
                 catalog.refresh_lake_views(con, db_dir, sorted({st.table for st, _, _ in moved}))
             _mark_pending(db_dir)
     except BaseException:
@@ -390,6 +391,7 @@ def migrate(db_dir: Path) -> None:
         if manifest:
             con.executemany(f"INSERT INTO ingested_files ({', '.join(cols)}) "
                             f"VALUES ({', '.join('?' for _ in cols)})", [list(r) for r in manifest])
+        index.sync(con, store)
         catalog.refresh_lake_views(con, db_dir)
         _mark_pending(db_dir)
     if sync_lake(db_dir) == 0:
