@@ -12,6 +12,13 @@
 --   $unit      'tpm' or 'log2'
 --   $gene_ids  resolved gene ids (VARCHAR[])
 --   $tissues   tissue ids (VARCHAR[]); NULL = all
+WITH r AS MATERIALIZED (  -- filtered first: under an aggregate DuckDB 2.0 skips the bloom
+    SELECT gene_id, tissue, unit, value  -- filters of the gene filter and reads every group
+    FROM expression
+    WHERE version = $version AND unit = $unit
+      AND list_contains($gene_ids, gene_id)
+      AND ($tissues IS NULL OR list_contains($tissues, tissue))
+)
 SELECT gene_id, tissue, unit,
        count(value) AS n,
        min(value) AS min,
@@ -20,10 +27,7 @@ SELECT gene_id, tissue, unit,
        avg(value) AS mean,
        quantile_cont(value, 0.75) AS q3,
        max(value) AS max
-FROM expression
-WHERE version = $version AND unit = $unit
-  AND list_contains($gene_ids, gene_id)
-  AND ($tissues IS NULL OR list_contains($tissues, tissue))
+FROM r
 GROUP BY gene_id, tissue, unit
 ORDER BY gene_id, tissue
 
