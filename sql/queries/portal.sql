@@ -250,6 +250,17 @@ SELECT gene_id AS geneId, tissue, pval_nominal_threshold
 FROM top_assoc WHERE version = $version
 ORDER BY gene_id, tissue
 
+-- name: portal_genotypes_at
+-- The ALT dosage of every genotyped rat at one position of one dataset (NULL when missing):
+-- /dyneqtl asks it beside the variant record, so by position only (the VCF's one SNP there).
+-- Parameters:
+--   $version   release version
+--   $dataset   genotype dataset of the tissue
+--   $chrom     chromosome
+--   $pos       position
+SELECT rat_id, dosage FROM genotypes
+WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
+
 -- name: portal_pair_pval
 -- For /dyneqtl: the nominal p-value of one (gene, variant) pair in a tissue (cis_pvals); no row
 -- when the variant is outside the gene's cis window.
