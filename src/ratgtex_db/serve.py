@@ -197,6 +197,9 @@ class _Pool:
         self._free: queue.LifoQueue[Any] = queue.LifoQueue()
         self._made = 0
         self._lock = threading.Lock()
+        #: Set when the server stops: warming opens no further session (a DuckDB instance
+        #: being opened by a thread the interpreter kills at exit aborts the process).
+        self.closing = threading.Event()
         if first is not None:  # a session the caller opened already (the CLI's checks)
             self._free.put(first)
             self._made = 1
@@ -231,7 +234,7 @@ class _Pool:
         the first requests do not pay for it."""
         import ratgtex_db
 
-        while True:
+        while not self.closing.is_set():
             with self._lock:
                 if self._made >= self.size:
                     return
@@ -324,6 +327,8 @@ class Portal:
         from scipy.cluster import hierarchy  # noqa: F401 - the first tree pays the import
 
         self.pool.fill(lambda db: _q(db, "portal_served", version=next(iter(self._releases))))
+        if self.pool.closing.is_set():
+            return
         with self.pool.session() as db:
             for rel in self.releases().values():
                 for endpoint, query in (("eqtl", "portal_eqtl_legacy" if rel.legacy
@@ -875,7 +880,8 @@ def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | 
             time.sleep(0.05)
         app.state.portal.warm()
 
-    threading.Thread(target=warm, name="warm", daemon=True).start()
+    warming = threading.Thread(target=warm, name="warm", daemon=True)
+    warming.start()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
@@ -883,4 +889,7 @@ def run(db_dir: Path, host: str = "127.0.0.1", port: int = 8000, static: Path | 
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        server.should_exit = True  # the warming thread stops waiting for start-up
+        app.state.portal.pool.closing.set()
+        warming.join(timeout=60)  # let a session being opened finish before exit
     log.info("stopped")
