@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 from ratgtex_db.errors import FormatError, SchemaError
 from ratgtex_db.readers import NOTE, ROWS_READ
 from ratgtex_db.readers.text import (
-    check_header,
     iter_lines,
     iter_typed,
     maybe_gunzip,
@@ -463,7 +462,6 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     table = TABLES[kind.tables[0]]
     types = {c.source: c.type for c in kind.columns}
     rename = {c.source: c.name for c in kind.columns}
-    expected = [c.source for c in kind.columns]
     chunk: list[tuple[str, str, bytes]] = []
     size = 0
     header: bytes | None = None
@@ -474,7 +472,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
             raise FormatError(mname, "empty file: expected a header line", line=1)
         if first != header:
             new_cols = first.decode("utf-8", errors="replace").rstrip("\r").split("\t")
-            check_header(mname, new_cols, expected)
+            bind_header(mname, new_cols, kind.columns)  # the kind's columns, nothing else
             if chunk:
                 yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
             chunk, size, header, cols = [], 0, first, new_cols

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from isal import igzip, igzip_threaded
 
-from ratgtex_db.errors import FormatError, SchemaError
+from ratgtex_db.errors import FormatError
 from ratgtex_db.registry import NA_TOKENS
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -80,28 +80,6 @@ def read_header(name: str, stream: BinaryIO, delimiter: str = "\t") -> list[str]
         raise FormatError(name, "empty file: expected a header line", line=1)
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     return split_line(text, delimiter)
-
-
-def check_header(name: str, header: list[str], expected: list[str], *, exact: bool = True) -> None:
-    """Every expected column present once; with ``exact`` no other column either."""
-    seen: set[str] = set()
-    for col in header:
-        if col in seen:
-            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
-        seen.add(col)
-    missing = [c for c in expected if c not in seen]
-    if missing:
-        raise SchemaError(
-            f"{name}:1: header lacks column(s) {', '.join(map(repr, missing))}; "
-            f"found {', '.join(header)}"
-        )
-    if exact:
-        extra = [c for c in header if c not in expected]
-        if extra:
-            raise SchemaError(
-                f"{name}:1: unexpected column(s) {', '.join(map(repr, extra))} in the header; "
-                f"expected {', '.join(expected)}"
-            )
 
 
 #: Text parsed per call: big enough for pyarrow to parse blocks on every core, small enough to
