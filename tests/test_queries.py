@@ -520,9 +520,11 @@ def test_runtime_error_points_at_the_sql_line(db, monkeypatch, tmp_path):
     (tmp_path / "syntax.sql").write_text("-- name: syntax\n-- doc\n\nSELECT 1\nFROM FROM\n")
     monkeypatch.setattr(sqlfiles, "shipped", lambda: sqlfiles.load(tmp_path))
     with pytest.raises(QueryError, match=r"broken\.sql:4: query 'broken' failed"):
-        queries.execute(db.connection, "broken", {})
+        queries.execute(db.connection, "broken", {}).rows()
+    with pytest.raises(QueryError, match=r"broken\.sql:4: query 'broken' failed"):
+        _ = queries.execute(db.connection, "broken", {}).columns  # bound without a run
     with pytest.raises(QueryError, match=r"syntax\.sql:5: query 'syntax' failed"):
-        queries.execute(db.connection, "syntax", {})
+        queries.execute(db.connection, "syntax", {}).rows()
 
 
 @pytest.mark.parametrize("text,expected", [

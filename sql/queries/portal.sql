@@ -151,21 +151,6 @@ WHERE version = $version AND tissue = $tissue AND modality = 'expression'
 SELECT rat_id, value FROM expression
 WHERE version = $version AND tissue = $tissue AND unit = $unit AND gene_id = $gene_id
 
--- name: portal_genotypes
--- The ALT dosage of every genotyped rat at one variant of one dataset (NULL when missing). The
--- id as well as the position is named: row groups that straddle two chromosomes pass a
--- chrom/pos min-max test for chromosomes sorted between them (chr1 < chr10 < chr2) but not
--- always the id's.
--- Parameters:
---   $version   release version
---   $dataset   genotype dataset of the tissue
---   $chrom     chromosome
---   $pos       position
---   $variant_id variant id (of the variants row at chrom:pos)
-SELECT rat_id, dosage FROM genotypes
-WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
-  AND variant_id = $variant_id
-
 -- name: portal_medians
 -- Median TPM of the given genes in the given tissues (median_expression).
 -- Parameters:
@@ -250,17 +235,6 @@ SELECT gene_id AS geneId, tissue, pval_nominal_threshold
 FROM top_assoc WHERE version = $version
 ORDER BY gene_id, tissue
 
--- name: portal_genotypes_at
--- The ALT dosage of every genotyped rat at one position of one dataset (NULL when missing):
--- /dyneqtl asks it beside the variant record, so by position only (the VCF's one SNP there).
--- Parameters:
---   $version   release version
---   $dataset   genotype dataset of the tissue
---   $chrom     chromosome
---   $pos       position
-SELECT rat_id, dosage FROM genotypes
-WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
-
 -- name: portal_pair_pval
 -- For /dyneqtl: the nominal p-value of one (gene, variant) pair in a tissue (cis_pvals); no row
 -- when the variant is outside the gene's cis window.
@@ -275,3 +249,24 @@ SELECT pval_nominal FROM cis_pvals
 WHERE version = $version AND tissue = $tissue AND chrom = $chrom AND pos = $pos
   AND gene_id = $gene_id AND variant_id = $variant_id
 LIMIT 1
+
+-- name: portal_genotype_rows_at
+-- For /dyneqtl: the stored dosage list of each VCF record at one position of one dataset, in
+-- genotype_samples order (what the genotypes view unnests, one row per rat, by a join with
+-- every rat of the dataset); paired with portal_genotype_samples, read once per snapshot.
+-- Parameters:
+--   $version   release version
+--   $dataset   genotype dataset of the tissue
+--   $chrom     chromosome
+--   $pos       position
+SELECT variant_id, dosages FROM _ratgtex.lake_genotype_rows
+WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
+
+-- name: portal_genotype_samples
+-- The rat of each position of a dataset's dosage lists (genotype_samples order).
+-- Parameters:
+--   $version   release version
+--   $dataset   genotype dataset
+SELECT rat_id FROM _ratgtex.lake_genotype_samples
+WHERE version = $version AND dataset = $dataset
+ORDER BY sample_index

@@ -14,7 +14,7 @@ import duckdb
 
 from ratgtex_db import sqlfiles
 from ratgtex_db.errors import QueryError
-from ratgtex_db.result import Rows
+from ratgtex_db.result import Rows, limited
 
 __all__ = ["Rows", "execute"]
 
@@ -32,10 +32,5 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
     if missing:
         raise QueryError(f"{q.floc}: query {name!r} needs {', '.join('$' + p for p in missing)}")
     bound = {p: params[p] for p in q.params}
-    try:
-        rel = con.sql(q.sql, params=bound)
-        if limit is not None:
-            rel = rel.limit(max(int(limit), 0))
-    except duckdb.Error as err:
-        raise sqlfiles.query_error(q, err) from err
-    return Rows(rel, q, con=con, params=bound)
+    sql = q.sql if limit is None else limited(q.sql, limit)
+    return Rows.of_sql(con, sql, bound, q)

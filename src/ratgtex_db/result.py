@@ -48,27 +48,59 @@ class Rows:
     """
 
     def __init__(self, rel: duckdb.DuckDBPyRelation | None, query: Query | None = None, *,
-                 con: duckdb.DuckDBPyConnection | None = None, params: Any = None) -> None:
+                 con: duckdb.DuckDBPyConnection | None = None, params: Any = None,
+                 sql: str | None = None) -> None:
         self._rel = rel
         self._query = query
         self._con = con
         self._params = params
+        # With ``sql`` (and ``con``) the rows are read by running that text, bound once; a
+        # relation (which binds the whole view tree again) is made only for what needs one
+        # before or instead of a run: types, count, Arrow, Parquet.
+        self._sql = sql if con is not None else None
+        self._columns: list[str] | None = None
         self._rows: list[tuple[Any, ...]] | None = None
+
+    @classmethod
+    def of_sql(cls, con: duckdb.DuckDBPyConnection, sql: str, params: Any = None,
+               query: Query | None = None) -> Rows:
+        """The rows of one read-only statement, bound and run when first read."""
+        return cls(None, query, con=con, params=params, sql=sql)
 
     def _fail(self, err: Exception) -> QueryError:
         return query_error(self._query, err)
 
+    def _relation(self) -> duckdb.DuckDBPyRelation | None:
+        if self._rel is None and self._sql is not None:
+            try:
+                self._rel = self._con.sql(self._sql, params=self._params)  # type: ignore[union-attr]
+            except duckdb.Error as err:
+                raise self._fail(err) from err
+        return self._rel
+
+    def _text(self) -> str:
+        """The statement's SQL: the text given, else the relation's."""
+        return self._sql if self._sql is not None else self._rel.sql_query()  # type: ignore[union-attr]
+
+    @property
+    def _empty(self) -> bool:
+        return self._rel is None and self._sql is None
+
     @property
     def columns(self) -> list[str]:
-        return list(self._rel.columns) if self._rel is not None else []
+        if self._columns is not None:
+            return list(self._columns)
+        rel = self._relation()
+        return list(rel.columns) if rel is not None else []
 
     @property
     def types(self) -> list[str]:
         """DuckDB type of each column, as SQL text (``DOUBLE``, ``VARCHAR[]``, ``DECIMAL(4,1)``)."""
-        if self._rel is None:
+        rel = self._relation()
+        if rel is None:
             return []
         try:
-            return [str(t) for t in self._rel.types]
+            return [str(t) for t in rel.types]
         except duckdb.Error as err:
             raise self._fail(err) from err
 
@@ -83,13 +115,15 @@ class Rows:
             for i in range(0, len(self._rows), size):
                 yield self._rows[i:i + size]
             return
-        if self._rel is None:
+        if self._empty:
             return
         if self._con is None:
             yield from self._arrow_batches(size)
             return
         try:
-            cur = self._con.execute(self._rel.sql_query(), self._params)
+            cur = self._con.execute(self._text(), self._params)
+            if self._columns is None and cur.description is not None:
+                self._columns = [d[0] for d in cur.description]
             while rows := cur.fetchmany(size):
                 yield rows
         except duckdb.Error as err:
@@ -100,10 +134,10 @@ class Rows:
         renamed by position (names may repeat in ad hoc SQL), the same parameters bound. The
         renderer has DuckDB format text this way; ``None`` when the rows are not a query on a
         connection (then the caller formats the rows itself)."""
-        if self._rows is not None or self._rel is None or self._con is None:
+        if self._rows is not None or self._empty or self._con is None:
             return None
         names = ", ".join(f"_c{i}" for i in range(len(self.columns)))
-        sql = f"SELECT {select} FROM ({self._rel.sql_query()}) AS _t({names})"
+        sql = f"SELECT {select} FROM (\n{self._text()}\n) AS _t({names})"
         return self._fetch(sql)
 
     def _fetch(self, sql: str) -> Iterator[list[tuple[Any, ...]]]:
@@ -141,38 +175,49 @@ class Rows:
         """Number of rows, counted by DuckDB (the query runs again, aggregated)."""
         if self._rows is not None:
             return len(self._rows)
-        if self._rel is None:
+        rel = self._relation()
+        if rel is None:
             return 0
         try:
-            return int(self._rel.aggregate("count(*)").fetchall()[0][0])
+            return int(rel.aggregate("count(*)").fetchall()[0][0])
         except duckdb.Error as err:
             raise self._fail(err) from err
 
     def head(self, n: int) -> Rows:
         """The first ``n`` rows, limited inside DuckDB."""
-        if self._rel is None:
+        if self._empty:
             return self
-        return Rows(self._rel.limit(max(int(n), 0)), self._query, con=self._con,
+        if self._sql is not None:
+            return Rows.of_sql(self._con, limited(self._sql, n), self._params,  # type: ignore[arg-type]
+                               self._query)
+        return Rows(self._rel.limit(max(int(n), 0)), self._query, con=self._con,  # type: ignore[union-attr]
                     params=self._params)
 
     def arrow(self) -> pa.Table:
         import pyarrow as pa
 
-        if self._rel is None:
+        rel = self._relation()
+        if rel is None:
             return pa.table({})
         try:
-            return self._rel.to_arrow_table()
+            return rel.to_arrow_table()
         except duckdb.Error as err:
             raise self._fail(err) from err
 
     def write_parquet(self, path: str | Path, compression: str = "zstd") -> None:
         """DuckDB writes the rows to a Parquet file as it produces them."""
-        if self._rel is None:
+        rel = self._relation()
+        if rel is None:
             raise QueryError("the statement returned no rows to write")
         try:
-            self._rel.write_parquet(str(path), compression=compression)
+            rel.write_parquet(str(path), compression=compression)
         except duckdb.Error as err:
             raise self._fail(err) from err
+
+
+def limited(sql: str, n: int) -> str:
+    """``sql``'s first ``n`` rows (a statement of the package's own, never client text)."""
+    return f"SELECT * FROM (\n{sql}\n) AS _limited LIMIT {max(int(n), 0)}"
 
 
 #: DuckDB type names rendered right-aligned as numbers.

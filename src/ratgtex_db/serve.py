@@ -312,6 +312,7 @@ class Portal:
         self._snapshot: tuple[int, int] | None = None
         self._releases: dict[str, Release] = {}
         self._by_gene: dict[tuple[str, str], _ByGene] = {}
+        self._samples: dict[tuple[str, str], list[str]] = {}
         self._ingested: list[str] = []
         self.releases()  # read now: a database with nothing to serve fails at start-up
         if not self._ingested:
@@ -337,6 +338,9 @@ class Portal:
                                         ("dyneqtl", "portal_thresholds")):
                     if endpoint in rel.endpoints:
                         self.by_gene(db, rel, query)
+                if "dyneqtl" in rel.endpoints:
+                    for dataset in sorted(set(rel.dataset.values())):
+                        self.samples(db, rel.version, dataset)
 
     # -- what is served (cached per catalog snapshot) ----------------------------------------
 
@@ -357,6 +361,7 @@ class Portal:
                 with self.pool.session() as db:
                     self._releases = self._read_releases(db)
                 self._by_gene = {}
+                self._samples = {}
                 self._snapshot = key
         return self._releases
 
@@ -406,6 +411,17 @@ class Portal:
                                             {"version": rel.version}).arrow())
             self._by_gene[key] = table
         return table
+
+    def samples(self, db: Any, version: str, dataset: str) -> list[str]:
+        """The rats of a dataset's dosage lists, in their order (cached per snapshot)."""
+        key = (version, dataset)
+        rats = self._samples.get(key)
+        if rats is None:
+            rats = [r[0] for r in queries.execute(db.connection, "portal_genotype_samples",
+                                                  {"version": version,
+                                                   "dataset": dataset}).rows()]
+            self._samples[key] = rats
+        return rats
 
     @staticmethod
     def _reference(version: str, dataset: dict[str, str]) -> str | None:
@@ -615,13 +631,14 @@ class Portal:
                                      "chroms": [p[0]], "positions": [p[1]]}),
                 ("portal_pair_pval", {"version": rel.version, "tissue": t, "gene_id": g,
                                       "variant_id": v, "chrom": p[0], "pos": p[1]}),
-                ("portal_genotypes_at", {"version": rel.version, "dataset": rel.dataset[t],
-                                         "chrom": p[0], "pos": p[1]}),
+                ("portal_genotype_rows_at", {"version": rel.version,
+                                             "dataset": rel.dataset[t],
+                                             "chrom": p[0], "pos": p[1]}),
             ]
         expr, *rest = _fanout(db, calls)
         if not expr:
             raise ApiError(404, f"Gene not found: {g} (no expression values in {t})")
-        recs, pval, calls_at = rest if rest else ([], [], [])
+        recs, pval, stored = rest if rest else ([], [], [])
         if len(recs) != 1 or p is None:
             raise ApiError(404, f"Variant not found: {v}")
         rec = recs[0]
@@ -629,7 +646,12 @@ class Portal:
                   for r in self.by_gene(db, rel, "portal_thresholds").rows(g)}
         if t not in tested:
             raise ApiError(404, f"Gene {g} was not tested for eQTLs in {t}")
-        dose = {r["rat_id"]: r["dosage"] for r in calls_at}
+        # the genotypes view's pairing of a record's dosage list with the dataset's rats
+        rats = self.samples(db, rel.version, rel.dataset[t])
+        dose = {}
+        for r in stored:
+            if r["variant_id"] == rec["variant_id"]:
+                dose = dict(zip(rats, r["dosages"], strict=True))
         geno = [dose.get(r["rat_id"]) for r in expr]
         counts = [sum(1 for d in geno if d == k) for k in (0, 1, 2)]
         called = sum(counts)
