@@ -164,8 +164,9 @@ class Rows:
         return self._rows
 
     def dicts(self) -> list[dict[str, Any]]:
+        rows = self.rows()  # first: the run names the columns (no second binding)
         cols = self.columns
-        return [dict(zip(cols, r, strict=True)) for r in self.rows()]
+        return [dict(zip(cols, r, strict=True)) for r in rows]
 
     @property
     def height(self) -> int:

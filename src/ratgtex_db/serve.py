@@ -89,7 +89,10 @@ def _clean(value: Any) -> Any:
 def dumps(body: Any) -> bytes:
     """The portal's JSON text (Flask's ``jsonify``): keys sorted at every level, compact,
     ASCII, a final newline; NaN as null."""
-    text = json.dumps(_clean(body), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    try:  # most answers hold no NaN: clean (a walk of every value) only those that do
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        text = json.dumps(_clean(body), sort_keys=True, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode()
 
 
@@ -533,14 +536,15 @@ class Portal:
                         geneId: str | None) -> dict:  # noqa: N803
         g = _single(geneId, "geneId")
         if rel.legacy:
-            rows = _q(db, "portal_expression_unit", version=rel.version, gene_id=g, unit="tpm")
+            name, params = "portal_expression_unit", {"gene_id": g, "unit": "tpm"}
         else:
-            rows = _q(db, "portal_expression", version=rel.version, gene_id=g)
+            name, params = "portal_expression", {"gene_id": g}
+        rows = queries.execute(db.connection, name, {"version": rel.version, **params}).rows()
         if not rows:
             raise ApiError(404, f"Gene not found: {g}")
         data: dict[str, list] = {}
-        for r in rows:
-            data.setdefault(r["tissue"], []).append(r["value"])
+        for tissue, value in rows:  # the query's two columns
+            data.setdefault(tissue, []).append(value)
         return {"geneExpression": [
             {"data": data.get(t, []), "datasetId": f"ratgtex_{rel.version}", "geneId": g,
              "geneSymbol": g, "tissueSiteDetailId": t, "unit": "TPM"} for t in rel.tissues]}
