@@ -84,6 +84,17 @@ class Table:
 #: 38 -> 89 ms; 4096-row pages in 32k groups helped as much as 16k groups but cost 10-40% bytes.
 PAIR_ROW_GROUP_ROWS = 16 * 1024
 
+#: ``cis_qtl_signif`` has small pages and a page index (write.PAGE_BYTES), so a hit group's
+#: cost is the pages holding its rows, not its size, while every group of every file the view
+#: opens costs a bloom probe: at the release's 1-20 M rows per file the probes of the groups
+#: that cannot match dominate (most files do not hold a given gene). Same file, same minutes,
+#: CPU ms per lookup, gene / absent gene / variant / region: one 4M-row file, 16k groups 22-28
+#: / 18-20 / 38-40 / 43-50; 64k 19-23 / 7-8 / 36-39 / 41-50; 128k 20-24 / 5-6 / 38-42 /
+#: 38-51. On the 78 files of 350k rows of the release-shaped bench lake (5 groups per file at
+#: 64k), 64k against 16k: gene 135 vs 139-161, absent 34-44 vs 62-100, but variant 209-239 vs
+#: 164-198 and region ~300 vs 236-316 (noisy). 64k: the real files' size decides.
+SIGNIF_ROW_GROUP_ROWS = 64 * 1024
+
 
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
 #: per rat, a few hundred rats) sit in one or two groups, found by their bloom filters.
@@ -325,7 +336,7 @@ TABLES: dict[str, Table] = {
                 ("slope_se", F64),
                 ("pval_nominal_threshold", F64),
             ],
-            row_group_rows=PAIR_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
+            row_group_rows=SIGNIF_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
         ),
         _t(
             "trans_qtl_pairs",
