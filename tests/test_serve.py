@@ -305,18 +305,20 @@ def test_median_expression_matrix_and_trees(base, release, genes, tissues):
         assert body["clusters"]["gene"].endswith(");")
 
 
-@pytest.mark.parametrize("flag", [None, "false", "true"])
+@pytest.mark.parametrize("flag", [None, "false", "true", "1", "True", "yes"])
 def test_top_expressed_genes(base, release, flag):
+    """filterMtGene is read as JSON (true, 1); text that is not JSON (Python's True, yes) is
+    the default false, as Flask's ``args.get(type=json.loads, default=False)`` has it."""
     top = release["top"]
     t = release["tissues"][-1]
     x = top[top["tissueSiteDetailId"] == t]
-    if flag == "true":
+    if flag in ("true", "1"):
         x = x[~x["mtGene"]]
     want = _records(x.iloc[:50].drop(columns="mtGene"))
     path = f"/api/v4/topExpressedGene?tissueSiteDetailId={t}"
     status, body, _ = get(base, path + (f"&filterMtGene={flag}" if flag else ""))
     assert status == 200 and body == {"topExpressedGene": want}
-    if flag != "true":
+    if flag not in ("true", "1"):
         assert "chrM" in {r["chromosome"] for r in want}  # the filter has something to drop
 
 
@@ -427,7 +429,6 @@ def test_dyneqtl_pair_outside_the_cis_window_has_null_p(base, release, lead):
     "/api/v4/topExpressedGene", "/api/v4/singleTissueEqtl", "/api/v4/eqtl", "/api/v4/xqtl",
     "/api/v4/dyneqtl", "/api/v4/dyneqtl?geneId=A&tissueSiteDetailId=B",
     "/api/v4/dyneqtl?geneId=A&variantId=chr1:1", "/api/v4/dyneqtl?tissueSiteDetailId=B&variantId=c",
-    "/api/v4/topExpressedGene?tissueSiteDetailId=BLA&filterMtGene=yes",
 ])
 def test_missing_or_malformed_parameter_is_400(base, path):
     status, body, _ = get(base, path)
@@ -480,6 +481,45 @@ def test_unknown_paths_methods_and_versions_are_json(base):
     assert get(base, "/api/v4/sqtl?geneId=x")[0] == 404  # a v1-v3 endpoint
     assert get(base, "/nothing/here")[0] == 404
     assert get(base, "/api/v4/gene?geneId=x", method="POST")[0] == 405
+
+
+def _raw(base: str, path: str, method: str = "GET", headers: dict | None = None
+         ) -> tuple[int, bytes, dict]:
+    req = urllib.request.Request(base + path, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read(), {k.lower(): v for k, v in r.headers.items()}
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), {k.lower(): v for k, v in err.headers.items()}
+
+
+def test_cors_as_the_portals_flask_cors(base, lead):
+    """Any origin: the request's Origin echoed (with Vary), * without one; a browser's
+    preflight is answered; HEAD is GET without the body."""
+    path = f"/api/v4/eqtl?geneId={lead['gene_id']}"
+    status, _, h = _raw(base, path, headers={"Origin": "http://lab.example"})
+    assert status == 200 and h["access-control-allow-origin"] == "http://lab.example"
+    assert "origin" in h.get("vary", "").lower()
+    status, _, h = _raw(base, "/api/v4/nothing", headers={"Origin": "http://lab.example"})
+    assert status == 404 and h["access-control-allow-origin"] == "http://lab.example"
+    status, body, h = _raw(base, path, method="OPTIONS", headers={
+        "Origin": "http://lab.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-requested-with"})
+    assert status == 200 and body == b""
+    assert "GET" in h["access-control-allow-methods"]
+    assert h["access-control-allow-headers"] == "x-requested-with"
+    assert h["access-control-allow-origin"] == "http://lab.example"
+    got, full, hg = _raw(base, path)
+    status, body, h = _raw(base, path, method="HEAD")
+    assert status == got == 200 and body == b"" and full
+    assert h["content-length"] == hg["content-length"] == str(len(full))
+
+
+def test_repeated_parameter_is_its_first_value(base, release):
+    """Flask's request.args.get reads the first of repeated parameters."""
+    first, second = list(release["genes"].index[:2])
+    status, body, _ = get(base, f"/api/v4/gene?geneId={first}&geneId={second}")
+    assert status == 200 and [g["geneId"] for g in body["gene"]] == [first]
 
 
 def test_api_index_lists_versions_and_endpoints(base):
@@ -623,3 +663,12 @@ def test_v3_gene_status_has_the_splicing_flags(v3_base):
     assert status == 200 and body["gene"]
     status_in = body["gene"][0]["statusInTissue"]
     assert {"altSplice", "testedSqtl", "sqtl"} <= set(status_in[0])
+
+
+def test_v3_gene_records_carry_the_ensembl_id(v3_base):
+    """The v3 portal returned every column of gene.v3.txt (release-format 5.2): geneIdEnsembl
+    too, "" where the file has NA (its fillna("")); v4 records have no such key."""
+    status, body, _ = get(v3_base, "/api/v3/gene?geneId=Gad1,Cbln1")
+    assert status == 200
+    assert [(g["geneId"], g["geneIdEnsembl"]) for g in body["gene"]] == [
+        ("Gad1", "ENSRNOG00000000007"), ("Cbln1", "")]

@@ -68,12 +68,14 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM expression WHERE version = $version
 SELECT DISTINCT tissue FROM median_expression WHERE version = $version
 
 -- name: portal_genes
--- The portal's /gene: annotation rows of the given genes (statusInTissue added by the server).
+-- The portal's /gene: annotation rows of the given genes (statusInTissue added by the server;
+-- gene_symbol / gene_id_ensembl become the v1/v2 / v3 gene tables' extra key, release-format 5.2).
 -- Parameters:
 --   $version   release version
 --   $gene_ids  gene ids (VARCHAR[])
 SELECT gene_id AS geneId, chrom AS chromosome, start, "end", strand, tss,
-       coalesce(description, '') AS description, has_eqtl AS hasEqtl
+       coalesce(description, '') AS description, has_eqtl AS hasEqtl,
+       gene_symbol, gene_id_ensembl
 FROM genes WHERE version = $version AND list_contains($gene_ids, gene_id)
 
 -- name: portal_gene_status

@@ -59,6 +59,11 @@ LEGACY_ENDPOINTS = ("tissueInfo", "gene", "exon", "variant", "geneExpression",
 
 #: The genotype dataset the portal's /variant reads (its ``ref_vcf``); a version whose named
 #: dataset is absent uses the dataset most of its tissues use.
+#: The legacy gene tables' column beyond v4's (release-format 5.2), which the legacy portal
+#: returned with every other column: (JSON key, genes view column).
+LEGACY_GENE_KEY = {"v1": ("geneSymbol", "gene_symbol"), "v2": ("geneSymbol", "gene_symbol"),
+                   "v3": ("geneIdEnsembl", "gene_id_ensembl")}
+
 REFERENCE_DATASET = {"v4": "ratgtex_v4_round11_2", "v3": "ratgtex_v3_round10_5"}
 
 log = logging.getLogger("ratgtex_db.serve")
@@ -495,9 +500,15 @@ class Portal:
                         gene_ids=list(dict.fromkeys(keep))):
                 status.setdefault(s["gene_id"], {})[s["tissue"]] = s
         out = []
+        extra = LEGACY_GENE_KEY.get(rel.version)
         for g in keep:
+            row = dict(rows[g])
+            extras = {"gene_symbol": row.pop("gene_symbol"),
+                      "gene_id_ensembl": row.pop("gene_id_ensembl")}
+            if extra is not None:  # the legacy gene table's own column, returned with the rest
+                row[extra[0]] = extras[extra[1]]
             # the portal fills missing annotation with "" (pandas fillna(""))
-            rec = {k: ("" if v is None else v) for k, v in rows[g].items()}
+            rec = {k: ("" if v is None else v) for k, v in row.items()}
             rec["statusInTissue"] = [
                 {"eqtl": bool(st.get("eqtl")), "expressed": bool(st.get("expressed")),
                  "testedEqtl": bool(st.get("tested_eqtl")), "tissueSiteDetailId": t,
@@ -584,11 +595,12 @@ class Portal:
         t = _single(tissueSiteDetailId, "tissueSiteDetailId")
         flag = False
         if filterMtGene is not None:
+            # Flask's args.get(type=json.loads, default=False): text that is not JSON is the
+            # default, not an error (the live portal answers 200 with chrM genes kept)
             try:
                 flag = bool(json.loads(filterMtGene))
             except ValueError:
-                raise ApiError(400, f"parameter filterMtGene: expected true or false, not "
-                                    f"{filterMtGene[:40]!r}") from None
+                flag = False
         return {"topExpressedGene": _q(db, "portal_top_expressed", version=rel.version,
                                        tissue=t, exclude_mt=flag)}
 
@@ -689,19 +701,40 @@ class _Frame:
             return
         t0 = time.perf_counter()
         status = [0]
+        request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        origin = request_headers.get(b"origin")
+        method = scope.get("method")
+        if method == "HEAD":  # answered as GET, without the body
+            scope = {**scope, "method": "GET"}
 
         async def send_cors(message: dict) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"access-control-allow-origin" for k, _ in headers):
-                    headers.append((b"access-control-allow-origin", b"*"))
+                    # as the portal's flask-cors (any origin): the request's Origin echoed,
+                    # else *
+                    headers.append((b"access-control-allow-origin", origin or b"*"))
+                    if origin:
+                        headers.append((b"vary", b"Origin"))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and method == "HEAD":
+                message = {**message, "body": b""}
             await send(message)
 
         qs = scope.get("query_string", b"")
         try:
-            if len(qs) > MAX_QUERY_BYTES:
+            if method == "OPTIONS":  # CORS preflight: every path is readable with GET
+                headers = [(b"allow", b"GET, HEAD, OPTIONS"), (b"content-length", b"0")]
+                if b"access-control-request-method" in request_headers:
+                    headers.append((b"access-control-allow-methods", b"GET, HEAD, OPTIONS"))
+                    asked = request_headers.get(b"access-control-request-headers")
+                    if asked:
+                        headers.append((b"access-control-allow-headers", asked))
+                await send_cors({"type": "http.response.start", "status": 200,
+                                 "headers": headers})
+                await send_cors({"type": "http.response.body", "body": b""})
+            elif len(qs) > MAX_QUERY_BYTES:
                 body = dumps({"error": f"query string of {len(qs)} bytes; at most "
                                        f"{MAX_QUERY_BYTES} are answered"})
                 await send_cors({"type": "http.response.start", "status": 400,
@@ -838,13 +871,20 @@ def create_app(db_dir: Path, static: Path | None = None, version: str | None = N
     def route(endpoint: str) -> None:
         names = _PARAMS[endpoint]
 
-        def handler(version: str, **params: str | None) -> Response:
+        def handler(request: Request, version: str, **params: str | None) -> Response:
+            # a repeated parameter is its first value, as Flask's request.args.get reads it
+            # (FastAPI's scalar parameter would be the last)
+            for n in names:
+                given = request.query_params.getlist(n)
+                params[n] = given[0] if given else None
             return json_response(*portal.answer(version, endpoint, **params))
 
         # FastAPI reads the signature for the parameters (and the docs)
         import inspect
 
-        sig = [inspect.Parameter("version", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        sig = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                 annotation=Request),
+               inspect.Parameter("version", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                  annotation=str)]
         sig += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
                                   default=Query(None, description=_PARAM_DOC[n]))
