@@ -299,3 +299,22 @@ def test_folder_without_release_files_is_an_error_and_creates_nothing(tmp_path):
     with pytest.raises(ratgtex_db.RatgtexError, match="no RatGTEx release file found"):
         ingest([src], db)
     assert not db.exists()
+
+
+def test_exons_keep_the_file_order(tmp_path):
+    """The portal's /exon returns a gene's exons in exon.v4.tsv's row order, so the lake keeps
+    it (a minus-strand gene listed by position: exon 2 before exon 1)."""
+    v4 = tmp_path / "v4"
+    v4.mkdir()
+    (v4 / "exon.v4.tsv").write_text(
+        "chromosome\tend\texonId\texonNumber\tfeatureType\tgeneId\tstart\tstrand\ttranscriptId\n"
+        "chr1\t2110000\tCbln1_2\t2\texon\tCbln1\t2109000\t-\tCbln1\n"
+        "chr1\t2100500\tCbln1_1\t1\texon\tCbln1\t2100000\t-\tCbln1\n"
+        "chr1\t1100500\tGad1_1\t1\texon\tGad1\t1100000\t+\tGad1\n")
+    assert not ingest([v4], tmp_path / "db").failed
+    con = ratgtex_db.open(tmp_path / "db").connection
+    from ratgtex_db import queries
+
+    got = [r[2] for r in queries.execute(con, "portal_exons",
+                                         {"version": "v4", "gene_id": "Cbln1"}).rows()]
+    assert got == ["Cbln1_2", "Cbln1_1"]

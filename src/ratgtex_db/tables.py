@@ -212,7 +212,8 @@ TABLES: dict[str, Table] = {
                 ("feature_type", S),
                 ("transcript_id", S),
             ],
-            sort_key=("gene_id", "exon_number"),
+            # no sort: the file's row order is kept, the order in which the portal's /exon
+            # returns a gene's exons (the file is grouped by gene already)
         ),
         _t("rats", ["version"], [("rat_id", S), ("sex", S), ("coatcolor", S), ("tissues", S)],
            sort_key=("rat_id",)),
