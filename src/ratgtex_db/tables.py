@@ -96,6 +96,13 @@ PAIR_ROW_GROUP_ROWS = 16 * 1024
 SIGNIF_ROW_GROUP_ROWS = 64 * 1024
 
 
+#: The QTL summary tables (a row per gene or independent QTL and tissue, 0.1-0.4 M rows) are
+#: sorted by gene, then tissue: a gene's rows of every tissue are contiguous, so min/max of
+#: gene_id leave a gene lookup one row group of this size instead of the whole table (sorted
+#: by tissue first, every group held every gene's name range).
+QTL_ROW_GROUP_ROWS = 16 * 1024
+
+
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
 #: per rat, a few hundred rats) sit in one or two groups, found by their bloom filters.
 MATRIX_ROW_GROUP_ROWS = 64 * 1024
@@ -194,7 +201,7 @@ TABLES: dict[str, Table] = {
                 ("tested_sqtl", B),
                 ("sqtl", B),
             ],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
             doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
                 "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),
@@ -274,14 +281,14 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("log2_aFC", F64), ("gene_name", S)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
         ),
         _t(
             "eqtls_indep",
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
              ("gene_name", S), ("log2_aFC_bLR_bHR", F64), ("upregulated_in", S)],
-            sort_key=("tissue", "gene_id", "rank"),
+            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
             doc="log2_aFC_bLR_bHR, upregulated_in: the HPC_F2 study's founder-line aFC and "
                 "the line (bLR, bHR, equal) with the higher expression; NULL elsewhere.",
         ),
@@ -290,28 +297,28 @@ TABLES: dict[str, Table] = {
             ["version", "modality"],
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("gene_name", S), ("group_size", I32)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
         ),
         _t(
             "xqtls_indep",
             ["version", "modality"],
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32),
              ("gene_name", S), ("group_size", I32)],
-            sort_key=("tissue", "gene_id", "rank"),
+            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
         ),
         _t(
             "xqtl_top_assoc_cross_modality",
             ["version"],
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("qval", F64), ("pval_nominal_threshold", F64)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
         ),
         _t(
             "xqtls_indep_cross_modality",
             ["version"],
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("rank", I32)],
-            sort_key=("tissue", "gene_id", "rank"),
+            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
@@ -422,7 +429,7 @@ TABLES: dict[str, Table] = {
              ("tss_distance", I32), ("ma_samples", I32), ("ma_count", I32), ("af", F64),
              ("pval_nominal", F64), ("slope", F64), ("slope_se", F64), ("pval_perm", F64),
              ("pval_beta", F64), ("qval", F64), ("pval_nominal_threshold", F64)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
             doc="tensorQTL map_cis output of a study, one row per phenotype (Eye).",
         ),
         _t(
@@ -430,7 +437,7 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC_ASE", F64)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
             doc="Allelic fold change of a study's eQTLs from allele-specific expression.",
         ),
         _t(
@@ -438,7 +445,7 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC", F64), ("log2_aFC_lower", F64), ("log2_aFC_upper", F64)],
-            sort_key=("tissue", "gene_id"),
+            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
             doc="Allelic fold change of a study's eQTLs with its confidence bounds.",
         ),
         _t(
