@@ -169,6 +169,9 @@ def _tsv(df: pl.DataFrame, header: bool = True) -> bytes:
 class Release:
     """Paths and containers of one synthetic release tree."""
 
+    #: Timestamp of zip members (fixed: the same seed writes the same bytes).
+    ZIP_DATE = (2025, 12, 5, 0, 0, 0)
+
     def __init__(self, out: Path, version: str) -> None:
         self.root = out / "data" / version
         self.version = version
@@ -205,7 +208,7 @@ class Release:
         p = self.path(kind, **values)
         with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for name, data in members:
-                info = zipfile.ZipInfo(name, date_time=(2025, 12, 5, 0, 0, 0))
+                info = zipfile.ZipInfo(name, date_time=self.ZIP_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 zf.writestr(info, data, compresslevel=1)

@@ -32,15 +32,12 @@ import io
 import json
 import os
 import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 import polars as pl
-from isal import igzip
 
 from ratgtex_db.errors import ConfigError
 from ratgtex_db.release import GENOMES, TISSUES
@@ -53,6 +50,7 @@ from ratgtex_db.synth import (
     Genome,
     Mapping,
     Pheno,
+    Release,
     Scale,
     TissueModel,
     _render,
@@ -242,43 +240,20 @@ def _sample_count(sc: LegacyScale, label: str) -> int:
 # --- small writers --------------------------------------------------------------------------
 
 
-class _Tree:
-    """Writes the files of ``data/{v}/`` (plain, gzip, BGZF, zip)."""
+class _Tree(Release):
+    """Writes the files of ``data/{v}/`` (plain, gzip, BGZF, zip) at the legacy paths."""
+
+    ZIP_DATE = (2023, 6, 1, 0, 0, 0)
 
     def __init__(self, root: Path, v: str) -> None:
         self.root = root
+        self.version = v
         self.paths = legacy_paths(v)
 
     def path(self, kind: str, **values: str) -> Path:
         p = self.root / self.paths[kind].format(**values)
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
-
-    def text(self, kind: str, data: bytes, **values: str) -> None:
-        self.path(kind, **values).write_bytes(data)
-
-    def gzip(self, kind: str, data: bytes, **values: str) -> None:
-        self.path(kind, **values).write_bytes(igzip.compress(data, compresslevel=2, mtime=0))
-
-    def bgzip(self, kind: str, data: bytes, **values: str) -> None:
-        import pysam
-
-        p = self.path(kind, **values)
-        with tempfile.NamedTemporaryFile(dir=p.parent, delete=False) as tmp:
-            tmp.write(data)
-        try:
-            pysam.tabix_compress(tmp.name, str(p), force=True)
-        finally:
-            os.unlink(tmp.name)
-
-    def zip(self, kind: str, members: list[tuple[str, bytes]], **values: str) -> None:
-        with zipfile.ZipFile(self.path(kind, **values), "w",
-                             compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, data in members:
-                info = zipfile.ZipInfo(name, date_time=(2023, 6, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, data, compresslevel=1)
 
 
 def _tsv(df: pl.DataFrame) -> bytes:
