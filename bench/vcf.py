@@ -186,24 +186,27 @@ def reader_times(path: Path) -> dict:
 
 def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
     """Parquet writing alone, per record, on the first ``records`` records' batches (held in
-    memory, so bounded): the ``genotype_rows`` table as ingest writes it (LIST<TINYINT>, the
-    writer's options); the same dosages as one BINARY value per variant (one byte per call),
-    the layout the list's level encoding is measured against; and the same list table
-    written by polars' Parquet writer."""
+    memory, so bounded): the ``genotype_rows`` table as ingest writes it (the calls packed two
+    bits per sample, one BLOB per variant: ``packed``); the same calls as the LIST<TINYINT>
+    the lake held before (dictionary-encoded leaf: ``list``), the layout the packed one is
+    measured against; and that list written by polars' Parquet writer."""
     import tempfile
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from ratgtex_db.readers.gt import unpack
     from ratgtex_db.readers.vcf import shape_vcf
     from ratgtex_db.registry import KINDS_BY_NAME
     from ratgtex_db.shape import Source
     from ratgtex_db.tables import TABLES
     from ratgtex_db.write import parquet_options
 
-    batches = []
+    batches, samples = [], 0
     got = 0
     for name, data in shape_vcf(Source(str(path), str(path)), KINDS_BY_NAME["vcf"], {}, False):
+        if name == "genotype_samples":
+            samples = data.num_rows
         if name == "genotype_rows":
             batches.append(data)
             got += data.num_rows
@@ -211,19 +214,20 @@ def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
                 break
     rows = pa.concat_tables(batches)
     table = TABLES["genotype_rows"]
-    lists = rows.column("dosages").combine_chunks()
-    values = lists.values
-    calls = np.where(values.is_null().to_numpy(zero_copy_only=False), 255,
-                     values.fill_null(0).to_numpy().astype(np.uint8)).astype(np.uint8)
-    width = len(calls) // max(rows.num_rows, 1)
-    blob = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), rows.num_rows,
-                                                [None, pa.py_buffer(calls)]).cast(pa.binary())
-    as_blob = rows.drop_columns(["dosages"]).append_column("dosages", blob)
+    lists = pa.array([unpack(v, samples) for v in rows.column("packed_dosages").to_pylist()],
+                     pa.list_(pa.int8()))
+    as_list = rows.drop_columns(["packed_dosages"]).append_column("dosages", lists)
+    packed_opts = parquet_options(table.schema, rows, bloom=table.bloom,
+                                  row_group_rows=table.row_group_rows)
+    list_opts = {**packed_opts,  # the former options: the list's leaf as dictionary indices
+                 "use_dictionary": [*packed_opts["use_dictionary"], "dosages.list.element"],
+                 "compression_level": {("dosages" if k == "packed_dosages" else k): v
+                                       for k, v in packed_opts["compression_level"].items()}}
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, data, opts in (
-            ("list", rows, parquet_options(table.schema, rows)),
-            ("blob", as_blob, parquet_options(as_blob.schema, as_blob)),
+            ("packed", rows, packed_opts),
+            ("list", as_list, list_opts),
         ):
             best = float("inf")
             for _ in range(2):
@@ -236,7 +240,7 @@ def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
                 / rows.num_rows
         import polars as pl
 
-        frame = pl.from_arrow(rows)
+        frame = pl.from_arrow(as_list)
         best = float("inf")
         for _ in range(2):  # polars' own Parquet writer (Rust), same list layout and codec
             t0 = time.perf_counter()
@@ -272,7 +276,7 @@ def measure(vcf: Path, work: Path, cyvcf2: bool = True) -> dict:
     try:
         records, = con.execute("SELECT count(*) FROM variants").fetchone()
         samples, = con.execute(
-            "SELECT len(dosages) FROM _ratgtex.lake_genotype_rows LIMIT 1").fetchone()
+            "SELECT count(*) FROM _ratgtex.lake_genotype_samples").fetchone()
     finally:
         con.close()
     lake = sum(p.stat().st_size for p in (db / "lake").rglob("*.parquet"))
@@ -321,10 +325,10 @@ def main() -> None:
           f"peak RSS {r['peak_rss_mib']:.0f} MiB")
     print(f"reader alone (no writing): {r['reader_s']:.1f} s = {r['reader_x_decompress']:.2f}x "
           f"decompression; per record: decompress {r['decompress_us_per_record']:.1f} us, "
-          f"reader {r['reader_us_per_record']:.1f} us, Parquet write of the dosage list "
-          f"{r['list_write_us_per_record']:.1f} us ({r['list_bytes_per_record']:.0f} B) vs one "
-          f"BINARY per variant {r['blob_write_us_per_record']:.1f} us "
-          f"({r['blob_bytes_per_record']:.0f} B) vs polars' writer on the list "
+          f"reader {r['reader_us_per_record']:.1f} us, Parquet write of the packed calls "
+          f"{r['packed_write_us_per_record']:.1f} us ({r['packed_bytes_per_record']:.0f} B) vs "
+          f"the former LIST<TINYINT> {r['list_write_us_per_record']:.1f} us "
+          f"({r['list_bytes_per_record']:.0f} B) vs polars' writer on the list "
           f"{r['polars_list_write_us_per_record']:.1f} us "
           f"({r['polars_list_bytes_per_record']:.0f} B); ingest {r['ingest_us_per_record']:.1f} us")
     print(f"CPU seconds (all threads): decompress {r['decompress_cpu_s']:.1f}, reader "

@@ -165,31 +165,70 @@ def test_not_a_vcf_is_a_format_error(tmp_path):
 
 
 def test_ingested_dosages_match_cyvcf2(gdb, tiny_v4):
-    """Every stored dosage list equals cyvcf2's gt_types of the same record, in sample order."""
+    """Every rat's dosage in the genotypes view (which unpacks the stored two-bit calls in SQL)
+    equals cyvcf2's gt_types of the same record."""
     from cyvcf2 import VCF
 
     path = next((tiny_v4 / "geno").glob("*.vcf.gz"))
     vcf = VCF(str(path), gts012=False)
-    want = {rec.ID: [[0, 1, None, 2][t] for t in rec.gt_types] for rec in vcf}
     samples = list(vcf.samples)
+    want = {(rec.ID, rat): [0, 1, None, 2][t]
+            for rec in vcf for rat, t in zip(samples, rec.gt_types, strict=True)}
     with ratgtex_db.open(gdb) as db:
-        got = dict(db.sql("SELECT variant_id, dosages FROM _ratgtex.lake_genotype_rows").rows())
+        got = {(v, r): d for v, r, d in
+               db.sql("SELECT variant_id, rat_id, dosage FROM genotypes").rows()}
         order = [r for (r,) in db.sql("SELECT rat_id FROM _ratgtex.lake_genotype_samples "
                                       "ORDER BY sample_index").rows()]
     assert order == samples
     assert got == want
+    assert None in got.values() and {0, 1, 2} <= set(got.values())
 
 
-def test_dosage_lists_are_dictionary_encoded(gdb):
-    """The dosages' leaf (0/1/2/NULL) is stored as dictionary indices: half the bytes of
-    plain int8 pages (pyarrow applies a dictionary to a list column only by its leaf's path)."""
+def test_packed_calls_are_two_bits_a_rat(gdb):
+    """A record's stored value holds ceil(rats / 4) bytes, and Python's unpacking of it (what
+    /dyneqtl uses) agrees with the view's."""
+    from ratgtex_db.readers.gt import unpack
+
+    with ratgtex_db.open(gdb) as db:
+        rats = db.sql("SELECT count(*) AS n FROM _ratgtex.lake_genotype_samples")["n"][0]
+        vid, packed = db.sql("SELECT variant_id, packed_dosages FROM "
+                             "_ratgtex.lake_genotype_rows LIMIT 1").rows()[0]
+        view = [d for (d,) in db.sql(
+            "SELECT g.dosage FROM genotypes g JOIN _ratgtex.lake_genotype_samples s "
+            "USING (version, dataset, rat_id) WHERE variant_id = ? ORDER BY s.sample_index",
+            [vid]).rows()]
+    assert len(packed) == (rats + 3) // 4
+    assert unpack(packed, rats) == view
+
+
+def test_a_lake_of_the_former_dosage_lists_says_to_ingest_again(gdb, tmp_path):
+    """A genotype object stored by an older ratgtex-db (LIST<TINYINT> ``dosages``) is not read
+    as all-missing calls: the genotypes view fails with what to do; other views still answer."""
+    import shutil
+
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    files = list((gdb / "lake" / "genotype_rows").rglob("*.parquet"))
-    assert files
-    for f in files:
-        meta = pq.ParquetFile(f).metadata
-        for i in range(meta.num_row_groups):
-            col = next(meta.row_group(i).column(j) for j in range(meta.num_columns)
-                       if meta.row_group(i).column(j).path_in_schema == "dosages.list.element")
-            assert "RLE_DICTIONARY" in col.encodings or "PLAIN_DICTIONARY" in col.encodings
+    from ratgtex_db import lake
+    from ratgtex_db.readers.gt import unpack
+
+    db = tmp_path / "old"
+    shutil.copytree(gdb, db)
+    with ratgtex_db.open(db) as h:
+        (obj,) = [f for (f,) in h.sql("SELECT file FROM _ratgtex.lake_files "
+                                      "WHERE table_name = 'genotype_rows'").rows()]
+        n = h.sql("SELECT count(*) AS n FROM _ratgtex.lake_genotype_samples")["n"][0]
+        variants = h.sql("SELECT count(*) AS n FROM variants")["n"][0]
+    path = db / ".store" / obj
+    t = pq.read_table(path)
+    lists = pa.array([unpack(v, n) for v in t.column("packed_dosages").to_pylist()],
+                     pa.list_(pa.int8()))
+    path.unlink()  # a hard link to the lake's copy: write a new file, as the old version did
+    pq.write_table(t.drop_columns(["packed_dosages"]).append_column("dosages", lists), path)
+    shutil.copy(path, next((db / "lake" / "genotype_rows").rglob("*.parquet")))
+    # what opening a catalog of an older version's views does (its views digest differs)
+    assert lake.maintain(db, rebuild_catalog=True)
+    with ratgtex_db.open(db) as h:
+        assert h.sql("SELECT count(*) AS n FROM variants")["n"][0] == variants
+        with pytest.raises(Exception, match="older ratgtex-db.*ingest that file again"):
+            h.sql("SELECT dosage FROM genotypes").rows()

@@ -132,6 +132,10 @@ def _private_copy(path: Path) -> Path:
 # --- content of a snapshot ------------------------------------------------------------------
 
 
+_REPLACED = ("{table}: part of this database was stored by an older ratgtex-db (column {old}); "
+             "ingest that file again with --force to store it in this version's layout")
+
+
 def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = None) -> str:
     """The SELECT behind ``_ratgtex.lake_<table>``: partition columns, then stored columns.
 
@@ -145,10 +149,17 @@ def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = 
         cols += [f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}" for n, t in table.columns]
         return f"SELECT {', '.join(cols)} WHERE false"
     hive = ", ".join(f"{_lit(k)}: {PARTITION_TYPES[k]}" for k in table.partition_keys)
-    cols = [_q(k) for k in table.partition_keys] + [
-        _q(n) if present is None or n in present else f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
-        for n, t in table.columns
-    ]
+    replaced = dict(table.replaced)
+
+    def column(n: str, t) -> str:  # noqa: ANN001 (a pyarrow type)
+        if present is None or n in present:
+            return _q(n)
+        if replaced.get(n) in present:  # stored otherwise by an older ratgtex-db
+            return (f"CAST(error({_lit(_REPLACED.format(table=table.name, old=replaced[n]))}) "
+                    f"AS {DUCKDB_TYPES[t]}) AS {_q(n)}")
+        return f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
+
+    cols = [_q(k) for k in table.partition_keys] + [column(n, t) for n, t in table.columns]
     file_list = ", ".join(_lit(f) for f in files)
     by_name = ", union_by_name = true" if present is not None else ""
     return (

@@ -36,7 +36,7 @@ DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.int64(): "BIGINT",
     pa.float64(): "DOUBLE",
     pa.bool_(): "BOOLEAN",
-    pa.list_(pa.int8()): "TINYINT[]",
+    pa.binary(): "BLOB",
 }
 
 
@@ -61,6 +61,9 @@ class Table:
     #: + zstd cannot match one window's run in the next; their deltas repeat (4M-row signif
     #: file: 3.3 -> 2.3 bytes per row). Positions themselves repeat as they are: plain.
     delta: tuple[str, ...] = ()
+    #: (column, the column older versions stored instead): files with the old one cannot be
+    #: read as this table (``catalog.lake_view_sql`` makes the column an error naming the fix).
+    replaced: tuple[tuple[str, str], ...] = ()
 
     @property
     def schema(self) -> pa.Schema:
@@ -122,12 +125,13 @@ MATRIX_BLOOM = ("phenotype_id", "gene_id")
 
 
 def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024,
-       bloom=()):
+       bloom=(), replaced=()):
     cols = tuple(columns)
     names = {n for n, _ in cols}
     return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
                  tuple(b for b in bloom if b in names),
-                 ("tss_distance",) if "tss_distance" in names and not sort_key else ())
+                 ("tss_distance",) if "tss_distance" in names and not sort_key else (),
+                 tuple(replaced))
 
 
 QTL_STATS = (
@@ -387,13 +391,15 @@ TABLES: dict[str, Table] = {
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("ref", S), ("alt", S)],
         ),
-        # Genotypes are stored one row per variant with a list of ALT dosages (sample order of
-        # genotype_samples); sql/views/genotypes.sql unnests them into the contract's long view.
+        # Genotypes are stored one row per variant with its ALT dosages packed two bits per rat
+        # (readers.gt.PACKED; sample order of genotype_samples); sql/views/genotypes.sql
+        # unpacks them into the contract's long view.
         _t(
             "genotype_rows",
             ["version", "dataset"],
-            [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(I8))],
+            [("variant_id", S), ("chrom", S), ("pos", I32), ("packed_dosages", pa.binary())],
             row_group_rows=GENOTYPE_ROW_GROUP_ROWS, bloom=("variant_id",),
+            replaced=(("packed_dosages", "dosages"),),  # LIST<TINYINT> before 2026-12
         ),
         _t(
             "genotype_samples",

@@ -85,16 +85,11 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         if f.name in delta:
             encoding[f.name] = "DELTA_BINARY_PACKED"
             continue
-        if pa.types.is_floating(f.type):
+        if pa.types.is_floating(f.type) or pa.types.is_binary(f.type):
+            continue  # binary: packed genotype calls, one distinct value per row
+        if usable and _distinct_share(sample.column(f.name)) > DICTIONARY_MAX_DISTINCT:
             continue
-        if (usable and not pa.types.is_nested(f.type)
-                and _distinct_share(sample.column(f.name)) > DICTIONARY_MAX_DISTINCT):
-            continue
-        # a list column's dictionary is its leaf's (pyarrow names the leaf, not the list):
-        # genotype dosages (3 values and NULL) as dictionary indices take half the bytes of
-        # plain int8 + zstd and write as fast (medium release, 92k variants x 1,333 rats:
-        # 50.2 -> 24.4 MB; one variant's row 12-13 -> 10-12 ms)
-        dictionary.append(f"{f.name}.list.element" if pa.types.is_list(f.type) else f.name)
+        dictionary.append(f.name)
     options = {
         "compression": "zstd",
         "compression_level": {f.name: DOUBLE_ZSTD_LEVEL if pa.types.is_floating(f.type)

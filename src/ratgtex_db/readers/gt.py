@@ -14,6 +14,9 @@ Two decoders give the same bytes: :func:`decode_fixed` for the release's layout 
 alone, every call three characters: the sample part is exactly ``4 * samples`` bytes, so the
 calls are read as 16-bit pairs through one lookup table), and :func:`decode_any` for any other
 (extra FORMAT fields, haploid calls, CR line ends), which finds the field boundaries first.
+
+Stored, a record's calls are packed two bits per sample (:func:`pack`, :data:`PACKED`): the
+``genotypes`` view reads them back with DuckDB's ``get_bit`` and Python with :func:`unpack`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ import pyarrow.compute as pc
 #: Codes of the decoded byte (see the module docstring).
 MAX_VALID = 8
 CALLED_MAX = 2
+
+#: How ``genotype_rows.packed_dosages`` holds a record's calls: two bits per sample in sample
+#: order, four samples per byte, the first in the byte's high bits (so bit ``2 * i`` of the
+#: value, counted from the first byte's high bit as DuckDB's ``BLOB::BIT`` does, is the high bit
+#: of sample ``i``'s code); code 0, 1 or 2 is the ALT dosage and 3 a missing call. The last byte
+#: is padded with zero bits. One BLOB per record writes ~10x faster than a LIST<TINYINT> (whose
+#: levels pyarrow encodes at ~35 ns a value) and is ~17% smaller.
+PACKED = "2-bit codes, 4 samples per byte, high bits first; 3 = missing"
+MISSING_CODE = 3
 
 _ALLELE = np.full(256, 64, dtype=np.uint8)
 _ALLELE[ord("0")], _ALLELE[ord("1")], _ALLELE[ord(".")] = 0, 1, 4
@@ -121,3 +133,27 @@ def decode_any(buf: bytes | bytearray, records: int, samples: int) -> np.ndarray
         text = bytes(a[starts[k]:ends[k]]).decode("utf-8", errors="replace")
         raise BadCall(k // samples, k % samples, text)
     return x
+
+
+def pack(x: np.ndarray, records: int, samples: int) -> pa.Array:
+    """The decoded bytes of ``records`` records (``records * samples``, as the decoders return
+    them) as one BINARY value per record, packed as :data:`PACKED` says."""
+    width = (samples + 3) // 4
+    codes = np.minimum(x.reshape(records, samples), np.uint8(MISSING_CODE))
+    if samples != 4 * width:
+        codes = np.pad(codes, ((0, 0), (0, 4 * width - samples)))
+    c = codes.reshape(records, width, 4)
+    packed = (c[..., 0] << 6) | (c[..., 1] << 4) | (c[..., 2] << 2) | c[..., 3]
+    offsets = np.arange(0, (records + 1) * width, width, dtype=np.int32) if width else \
+        np.zeros(records + 1, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), records,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(packed.tobytes())])
+
+
+def unpack(value: bytes, samples: int) -> list[int | None]:
+    """One stored record's dosages in sample order (None for a missing call)."""
+    a = np.frombuffer(value, dtype=np.uint8)
+    if len(a) != (samples + 3) // 4:
+        raise ValueError(f"{len(a)} byte(s) of packed calls for {samples} sample(s)")
+    codes = ((a[:, None] >> np.array([6, 4, 2, 0], dtype=np.uint8)) & 3).ravel()[:samples]
+    return [None if c == MISSING_CODE else int(c) for c in codes]

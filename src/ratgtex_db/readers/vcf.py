@@ -1,9 +1,9 @@
 """The genotype VCF as typed Arrow batches: ISA-L inflate, then numpy over the record text.
 
 Yields three tables: ``variants`` (one row per biallelic SNP), ``genotype_rows`` (the ALT
-dosages of one variant for every sample, as one LIST<TINYINT> row: ~1 byte per call instead of
-a long row per call) and ``genotype_samples`` (sample index -> rat id). The ``genotypes`` view
-unnests them into the contract's long table.
+dosages of one variant for every sample, packed two bits per call into one BLOB:
+:func:`ratgtex_db.readers.gt.pack`) and ``genotype_samples`` (sample index -> rat id). The
+``genotypes`` view unpacks them into the contract's long table.
 
 The file is read in blocks of ~8 MB of whole lines (inflated by ISA-L on a second thread). For a
 block in the release's layout (FORMAT ``GT``, three-character calls) Python only finds each
@@ -31,7 +31,7 @@ from isal import igzip_threaded
 
 from ratgtex_db.errors import FormatError
 from ratgtex_db.readers import NOTE
-from ratgtex_db.readers.gt import CALLED_MAX, BadCall, decode_any, decode_fixed
+from ratgtex_db.readers.gt import BadCall, decode_any, decode_fixed, pack
 from ratgtex_db.readers.text import STREAM_ERRORS
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
@@ -396,15 +396,9 @@ class _Records:
         }
         variants = pa.table({**base, "ref": cols.column("ref"), "alt": cols.column("alt")},
                             schema=TABLES["variants"].schema)
-        n = self.n
         x = np.concatenate(self.calls) if self.calls else np.empty(0, dtype=np.uint8)
-        valid = np.packbits(x <= CALLED_MAX, bitorder="little")
-        values = pa.Array.from_buffers(pa.int8(), len(x), [pa.py_buffer(valid),
-                                                           pa.py_buffer(x.view(np.int8))])
-        offsets = pa.array(np.arange(0, (k + 1) * n, n, dtype=np.int32)) if n else \
-            pa.array(np.zeros(k + 1, dtype=np.int32))
-        lists = pa.ListArray.from_arrays(offsets, values, type=pa.list_(pa.int8()))
-        rows = pa.table({**base, "dosages": lists}, schema=TABLES["genotype_rows"].schema)
+        rows = pa.table({**base, "packed_dosages": pack(x, k, self.n)},
+                        schema=TABLES["genotype_rows"].schema)
         self._new_batch()
         yield "variants", variants
         yield "genotype_rows", rows
