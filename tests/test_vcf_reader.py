@@ -209,6 +209,27 @@ def test_plain_text_vcf_under_the_release_name_ingests(tmp_path):
                     ("chr1:250", "56269_4", 1), ("chr1:250", "933000320045751", None)]
 
 
+def test_sites_only_vcf_ingests_variants_and_no_genotypes(tmp_path):
+    """A VCF without sample columns (8 columns, no FORMAT): its variants, and a genotypes view
+    that answers with no rows (each record's packed calls are empty)."""
+    path = tmp_path / "geno" / VCF_NAME
+    path.parent.mkdir()
+    lines = [line.split("\t")[:8] for line in (DATA / "phased_unphased.vcf").read_text()
+             .splitlines() if not line.startswith("##")]
+    path.write_text("##fileformat=VCFv4.2\n" + "\n".join("\t".join(f) for f in lines) + "\n")
+    report = ingest([path], tmp_path / "db")
+    assert not report.failed, [r.message for r in report.failed]
+    import ratgtex_db
+
+    with ratgtex_db.open(tmp_path / "db") as db:
+        assert db.sql("SELECT count(*) AS n FROM variants")["n"][0] == \
+            len(read(DATA / "phased_unphased.vcf")[0])
+        assert db.sql("SELECT count(*) AS n, count(dosage) AS d FROM genotypes").rows() == \
+            [(0, 0)]
+        assert db.sql("SELECT count(*) AS n FROM genotypes WHERE variant_id = 'chr1:250'"
+                      ).rows() == [(0,)]
+
+
 def _random_vcf(path: Path, records: int, samples: int, seed: int) -> None:
     """A VCF with many records (more than one read block and one batch), written here with
     numpy, independently of the reader: phased and unphased calls, missing calls, some
