@@ -132,16 +132,18 @@ def _private_copy(path: Path) -> Path:
 # --- content of a snapshot ------------------------------------------------------------------
 
 
-_REPLACED = ("{table}: part of this database was stored by an older ratgtex-db (column {old}); "
-             "ingest that file again with --force to store it in this version's layout")
+_REPLACED = ("{table}: {sources} was stored by an older ratgtex-db (column {old}); store it in "
+             "this version's layout: ratgtex-db ingest --force {sources}")
 
 
-def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = None) -> str:
+def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = None,
+                  stale: list[str] = ()) -> str:
     """The SELECT behind ``_ratgtex.lake_<table>``: partition columns, then stored columns.
 
     ``present`` (the columns the files have, when some file lacks some of the table's: files
     written before the table gained a column, e.g. ``genes.gene_symbol``) reads the files by
-    column name, and a column no file has as a typed NULL."""
+    column name, and a column no file has as a typed NULL. A column that replaced an older one
+    (``Table.replaced``) is instead an error naming the ``stale`` sources to ingest again."""
     from ratgtex_db.tables import DUCKDB_TYPES, PARTITION_TYPES
 
     if not files:
@@ -155,8 +157,9 @@ def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = 
         if present is None or n in present:
             return _q(n)
         if replaced.get(n) in present:  # stored otherwise by an older ratgtex-db
-            return (f"CAST(error({_lit(_REPLACED.format(table=table.name, old=replaced[n]))}) "
-                    f"AS {DUCKDB_TYPES[t]}) AS {_q(n)}")
+            text = _REPLACED.format(table=table.name, old=replaced[n],
+                                    sources=" ".join(stale) or "a source file")
+            return f"CAST(error({_lit(text)}) AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
         return f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
 
     cols = [_q(k) for k in table.partition_keys] + [column(n, t) for n, t in table.columns]
@@ -168,21 +171,18 @@ def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = 
     )
 
 
-def _older_columns(con: duckdb.DuckDBPyConnection, table: Table, files: list[str]
-                   ) -> set[str] | None:
-    """The columns the files have, if some file lacks a stored column of ``table`` (it was
-    written before the column existed); None when every file has them all."""
+def _file_columns(con: duckdb.DuckDBPyConnection, files: list[str]
+                  ) -> dict[str, set[str]] | None:
+    """Each file's column names; None when some file cannot be read (the view then names it
+    when queried)."""
     file_list = ", ".join(_lit(f) for f in files)
     try:
         rows = con.execute(
             f"SELECT file_name, list(name) FROM parquet_schema([{file_list}]) GROUP BY file_name"
         ).fetchall()
-    except duckdb.Error:  # a missing or broken object: the view names it when queried
+    except duckdb.Error:
         return None
-    want = set(table.column_names)
-    if all(want <= set(names) for _f, names in rows):
-        return None
-    return {n for _f, names in rows for n in names}
+    return {f: set(names) for f, names in rows}
 
 
 def refresh_lake_views(
@@ -199,12 +199,21 @@ def refresh_lake_views(
     store = store_dir(db_dir).resolve()
     for name in tables or list(TABLES):
         rows = con.execute(
-            f"SELECT file FROM {files_from} WHERE table_name = ? ORDER BY partition", [name]
-        ).fetchall()
+            f"SELECT file, source FROM {files_from} WHERE table_name = ? ORDER BY partition",
+            [name]).fetchall()
         files = [str(store / r[0]) for r in rows]
-        present = _older_columns(con, TABLES[name], files) if files else None
+        table = TABLES[name]
+        cols_of = _file_columns(con, files) if files else None
+        present, stale = None, []
+        want = set(table.column_names)
+        if cols_of and not all(want <= c for c in cols_of.values()):
+            # some files were written before the table gained a column (or changed one)
+            present = set().union(*cols_of.values())
+            gone = {old for _new, old in table.replaced}
+            stale = sorted({src for (_f, src), f in zip(rows, files, strict=True)
+                            if src and cols_of.get(f, set()) & gone})
         con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{_q('lake_' + name)} AS "
-                    f"{lake_view_sql(TABLES[name], files, present=present)}")
+                    f"{lake_view_sql(table, files, present=present, stale=stale)}")
 
 
 def view_files() -> list[Path]:
