@@ -127,3 +127,23 @@ def test_signif_files_carry_a_page_index(tmp_path: Path):
     rows, read, _ = _groups_read(con, "SELECT * FROM read_parquet(?) WHERE pos = ?",
                                  [str(path), n - 5], tmp_path)
     assert rows == 1 and read == 1
+
+
+def test_matrix_files_carry_a_page_index(tmp_path: Path):
+    """The long expression and phenotype tables get the same small pages and page index: a
+    gene's few thousand rats are a small part of a 64k-row group."""
+    for name in ("expression", "phenotypes"):
+        table = dataclasses.replace(TABLES[name], row_group_rows=4096)
+        writer = PartitionWriter(table, tmp_path / name)
+        n = 2 * table.row_group_rows
+        writer.write(pa.table({
+            "phenotype_id": [f"G{i // 512}" for i in range(n)],
+            "gene_id": [f"G{i // 512}" for i in range(n)], "chrom": ["chr1"] * n,
+            "tss": pa.array([i // 512 for i in range(n)], pa.int32()),
+            "rat_id": [f"R{i % 512}" for i in range(n)], "value": [i / 7 for i in range(n)],
+        }))
+        meta = pq.ParquetFile(writer.close()).metadata
+        assert meta.num_row_groups == 2
+        value = meta.row_group(0).column(5)
+        assert value.path_in_schema == "value"
+        assert value.has_offset_index and value.has_column_index, name

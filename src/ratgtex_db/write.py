@@ -49,8 +49,13 @@ BLOOM_FPP = 0.01
 #: variant / region, same minutes; lake bytes): one page per column chunk 159-235 / 272-372 /
 #: 306-379, 1.00x; 4096 rows per page 135 / 203 / 245, 1.092x; 64 KB pages 123 / 255 / 217,
 #: 1.036x. On a 66-file lake 2048 rows gave 1.107x and 1024 rows 1.159x for no further gain.
-#: The page index itself costs < 0.1%.
-PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024}
+#: The page index itself costs < 0.1%. The long matrices too: a gene's rats (one phenotype of
+#: ~1,000 rats, or a splicing gene's dozen) are a few thousand contiguous rows of a 64k-row
+#: group. Release-shaped lake, 20 genes, `SELECT * ... WHERE gene_id = ?`, two rounds: the 26
+#: splicing BEDs 69-81 -> 31-48 ms, the 13 expression BEDs 26-35 -> 23-26 ms, +5% bytes (32 KB
+#: pages +13% for no more; 128k or 256k-row groups: splicing 27-30 ms, expression 32-59 ms).
+PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024, "expression": 64 * 1024,
+                              "phenotypes": 64 * 1024}
 
 
 def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
