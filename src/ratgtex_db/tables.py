@@ -399,7 +399,7 @@ TABLES: dict[str, Table] = {
             [("variant_id", S), ("chrom", S), ("pos", I32), ("ref", S), ("alt", S)],
         ),
         # Genotypes are stored one row per variant with its ALT dosages packed two bits per rat
-        # (readers.gt.PACKED; sample order of genotype_samples); sql/views/genotypes.sql
+        # (readers.gt.pack; sample order of genotype_samples); sql/views/genotypes.sql
         # unpacks them into the contract's long view.
         _t(
             "genotype_rows",

@@ -15,8 +15,9 @@ alone, every call three characters: the sample part is exactly ``4 * samples`` b
 calls are read as 16-bit pairs through one lookup table), and :func:`decode_any` for any other
 (extra FORMAT fields, haploid calls, CR line ends), which finds the field boundaries first.
 
-Stored, a record's calls are packed two bits per sample (:func:`pack`, :data:`PACKED`): the
-``genotypes`` view reads them back with DuckDB's ``get_bit`` and Python with :func:`unpack`.
+Stored, a record's calls are packed two bits per sample (:func:`pack`; the layout is described
+at :data:`MISSING_CODE`): the ``genotypes`` view reads them back with DuckDB's ``get_bit`` and
+Python with :func:`unpack`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ CALLED_MAX = 2
 #: of sample ``i``'s code); code 0, 1 or 2 is the ALT dosage and 3 a missing call. The last byte
 #: is padded with zero bits. One BLOB per record writes ~10x faster than a LIST<TINYINT> (whose
 #: levels pyarrow encodes at ~35 ns a value) and is ~17% smaller.
-PACKED = "2-bit codes, 4 samples per byte, high bits first; 3 = missing"
 MISSING_CODE = 3
 
 _ALLELE = np.full(256, 64, dtype=np.uint8)
@@ -137,7 +137,7 @@ def decode_any(buf: bytes | bytearray, records: int, samples: int) -> np.ndarray
 
 def pack(x: np.ndarray, records: int, samples: int) -> pa.Array:
     """The decoded bytes of ``records`` records (``records * samples``, as the decoders return
-    them) as one BINARY value per record, packed as :data:`PACKED` says."""
+    them) as one BINARY value per record, packed as :data:`MISSING_CODE` describes."""
     width = (samples + 3) // 4
     codes = np.minimum(x.reshape(records, samples), np.uint8(MISSING_CODE))
     if samples != 4 * width:
