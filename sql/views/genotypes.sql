@@ -6,6 +6,7 @@
 SELECT r.version, r.dataset, r.variant_id, r.chrom, r.pos, s.rat_id,
        CAST(nullif(get_bit(r.bits, 2 * s.sample_index) * 2
                    + get_bit(r.bits, 2 * s.sample_index + 1), 3) AS TINYINT) AS dosage
-FROM (SELECT version, dataset, variant_id, chrom, pos, CAST(nullif(packed_dosages, ''::BLOB) AS BIT) AS bits
+FROM (SELECT version, dataset, variant_id, chrom, pos,
+             CAST(nullif(packed_dosages, ''::BLOB) AS BIT) AS bits
       FROM _ratgtex.lake_genotype_rows) AS r
 JOIN _ratgtex.lake_genotype_samples AS s ON s.version = r.version AND s.dataset = r.dataset
