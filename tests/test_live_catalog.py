@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 import ratgtex_db
+from ratgtex_db import lake
 from ratgtex_db.ingest import ingest
 
 TABLES = ("top_assoc", "eqtls_indep", "cis_qtl_signif")
@@ -272,6 +273,27 @@ def test_a_copy_never_reads_the_originals_files(release, tmp_path):
     shutil.rmtree(a / "lake")
     with ratgtex_db.open(b) as h:
         assert h.sql("SELECT count(*) AS n FROM top_assoc")["n"][0] > 0
+
+
+def test_a_copy_keeps_its_objects_when_garbage_collection_is_due(release, tmp_path):
+    """cp -r and copytree do not keep hard links, so no snapshot of a copy shares the inode of
+    its catalog.duckdb: garbage collection after the grace period (as at any later open) must
+    still keep every object the catalog names."""
+    a = tmp_path / "a"
+    assert not ingest([release / "eqtl"], a).failed
+    expected = _view_counts(a)
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    objects = sorted(p.relative_to(b) for p in (b / ".store").rglob("*.parquet"))
+    (b / ".store" / lake.GC_DUE_NAME).write_text("0")  # the grace period is over
+    os.environ["RATGTEX_DB_GC_GRACE"] = "0"
+    try:
+        with ratgtex_db.open(b) as h:  # runs the collection first
+            got = {t: int(h.sql(f"SELECT count(*) AS n FROM {t}")["n"][0]) for t in TABLES}
+    finally:
+        del os.environ["RATGTEX_DB_GC_GRACE"]
+    assert got == expected
+    assert sorted(p.relative_to(b) for p in (b / ".store").rglob("*.parquet")) == objects
 
 
 def test_a_stock_session_holding_the_catalog_for_writing_blocks_nothing(release, tmp_path):

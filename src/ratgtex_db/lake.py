@@ -460,7 +460,9 @@ def gc(db_dir: Path, grace: float | None = None) -> None:
     grace = grace_seconds() if grace is None else grace
     now = time.time()
     cur = os.stat(catalog_path(db_dir))
-    keep: set[str] = set()
+    # the published catalog's objects, named directly: after a copy that did not keep hard
+    # links (cp -r, shutil.copytree) no snapshot shares its inode, and its objects must stay
+    keep: set[str] = _files_of(catalog_path(db_dir))
     young_snapshot = False
     for snap in sorted(snapshots_dir(db_dir).glob("catalog-*.duckdb")):
         st = snap.stat()
