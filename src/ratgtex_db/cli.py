@@ -1021,7 +1021,7 @@ def _for(args: list[str]) -> typer.Typer:
     if name is None:
         return app
     infos = [c for c in app.registered_commands
-             if (c.name or c.callback.__name__.replace("_", "-")) == name]
+             if (c.name or typer.main.get_command_name(c.callback.__name__)) == name]
     if len(infos) != 1:
         return app
     slim = copy.copy(app)

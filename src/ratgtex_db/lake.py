@@ -467,8 +467,8 @@ def gc(db_dir: Path, grace: float | None = None) -> None:
     for snap in sorted(snapshots_dir(db_dir).glob("catalog-*.duckdb")):
         st = snap.stat()
         if (st.st_dev, st.st_ino) == (cur.st_dev, cur.st_ino):
-            keep |= _files_of(snap)
-        elif _held(snap):
+            continue  # the published catalog itself: its objects are kept above
+        if _held(snap):
             keep |= _files_of(snap)
         elif now - st.st_mtime < min(grace, SNAPSHOT_GRACE_SECONDS):
             keep |= _files_of(snap)

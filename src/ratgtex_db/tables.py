@@ -16,7 +16,6 @@ I32 = pa.int32()
 I64 = pa.int64()
 F64 = pa.float64()
 B = pa.bool_()
-I8 = pa.int8()
 
 #: DuckDB types of the hive partition columns (everything else comes from the Parquet schema).
 PARTITION_TYPES: dict[str, str] = {

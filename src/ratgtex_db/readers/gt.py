@@ -28,7 +28,6 @@ import pyarrow.compute as pc
 
 #: Codes of the decoded byte (see the module docstring).
 MAX_VALID = 8
-CALLED_MAX = 2
 
 #: How ``genotype_rows.packed_dosages`` holds a record's calls: two bits per sample in sample
 #: order, four samples per byte, the first in the byte's high bits (so bit ``2 * i`` of the
