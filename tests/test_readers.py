@@ -139,6 +139,59 @@ def test_bed_becomes_long_with_string_rat_ids(tmp_path):
     assert cd["value"] == -0.25
 
 
+def test_bed_rows_are_stored_by_gene_with_the_rats_in_column_order(tmp_path):
+    """A BED in genome order (gene names in no order, a gene's phenotypes apart, enough rows
+    for several reader blocks) is stored sorted by gene, then phenotype; each phenotype's rats
+    keep the header's order and every value its cell's."""
+    rats = ["00077E67B5", "933000320045751", "000789972A", "0007899884"]
+    genes = [f"Gene{(i * 7919) % 1000:03d}" for i in range(60)]
+    lines, expected = [], {}
+    for i in range(20000):  # ~1.4 MB of text: more than one 1 MB reader block
+        gene = genes[i % 60]
+        pid = f"{gene}__chr1_{i}_{i + 5}_clu_{i}_+"
+        cells = [f"{(i * 31 + k) % 997 / 7:.6g}" if (i + k) % 11 else "NA" for k in range(4)]
+        expected[pid] = [None if c == "NA" else float(c) for c in cells]
+        lines.append(f"chr1\t{1000 + 10 * i}\t{1001 + 10 * i}\t{pid}\t" + "\t".join(cells))
+    bed = "#chr\tstart\tend\tphenotype_id\t" + "\t".join(rats) + "\n" + "\n".join(lines) + "\n"
+    t, conv = _read(_write_gz(tmp_path / "phenos.BLA.splicing.unnorm.v4_rn8.bed.gz", bed))
+    assert len(bed) > 1 << 20
+    assert conv.rows_read == 20000 and t.num_rows == 80000
+    got = t.select(["gene_id", "phenotype_id", "rat_id", "value"]).to_pylist()
+    keys = [(r["gene_id"], r["phenotype_id"]) for r in got]
+    assert keys == sorted(keys)
+    for j in range(0, len(got), 4):
+        block = got[j:j + 4]
+        assert [r["rat_id"] for r in block] == rats
+        assert [r["value"] for r in block] == expected[block[0]["phenotype_id"]]
+        assert block[0]["gene_id"] == block[0]["phenotype_id"].split("__")[0]
+
+
+def test_wide_sort_keeps_ties_in_order_and_chunks_by_values():
+    """WideSort: rows of several blocks in key order, equal keys in arrival order, chunks of
+    at most ``chunk_values`` values (at least one row), the value rows with their ids."""
+    import numpy as np
+
+    from ratgtex_db.shape import WideSort
+
+    wide = WideSort(("gene_id",), 3, chunk_values=7)  # two rows per chunk
+    blocks = [(["b", "a", "c"], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+              (["a", "b"], [[10, 11, 12], [np.nan, 14, 15]])]
+    for genes, vals in blocks:
+        assert list(wide.add(pa.table({"gene_id": genes}), np.array(vals, float))) == []
+    out = list(wide.sorted())
+    assert [ids.num_rows for ids, _ in out] == [2, 2, 1]
+    genes = [g for ids, _ in out for g in ids.column("gene_id").to_pylist()]
+    rows = np.concatenate([m for _, m in out])
+    assert genes == ["a", "a", "b", "b", "c"]
+    assert rows[:3].tolist() == [[4, 5, 6], [10, 11, 12], [1, 2, 3]]
+    assert np.isnan(rows[3, 0]) and rows[3, 1:].tolist() == [14, 15]
+    assert rows[4].tolist() == [7, 8, 9]
+    assert list(wide.sorted()) == []  # drained; the scratch file is gone
+    plain = WideSort((), 2)
+    ids = pa.table({"gene_id": ["z"]})
+    assert [b[0] for b in plain.add(ids, np.zeros((1, 2)))] == [ids]
+
+
 def test_bed_duplicate_sample_column(tmp_path):
     bed = BED.replace("000789972A", "00077E67B5")
     with pytest.raises(SchemaError, match="appears twice"):

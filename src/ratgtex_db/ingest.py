@@ -26,7 +26,7 @@ from ratgtex_db.manifest import FAILED, INGESTED, SKIPPED, ManifestRow, now, sha
 from ratgtex_db.paths import catalog_path, resolve_db_dir, staging_dir
 from ratgtex_db.readers.text import RetryLenient
 from ratgtex_db.registry import Match
-from ratgtex_db.shape import LAYOUTS, NOTE, ROWS_READ, Source
+from ratgtex_db.shape import LAYOUTS, NOTE, PRESORTED_LAYOUTS, ROWS_READ, Source
 from ratgtex_db.tables import TABLES
 from ratgtex_db.write import PartitionWriter, hive_dir
 
@@ -89,7 +89,8 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
         notes: list[str] = []
         try:
             for table_name in kind.tables:
-                writers[table_name] = PartitionWriter(TABLES[table_name], Path(staging))
+                writers[table_name] = PartitionWriter(
+                    TABLES[table_name], Path(staging), presorted=kind.layout in PRESORTED_LAYOUTS)
             for table_name, data in layout(src, kind, match.values, lenient):
                 if table_name == ROWS_READ:
                     lines = (lines or 0) + data

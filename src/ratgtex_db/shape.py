@@ -266,24 +266,92 @@ def _wide(src: Source, kind: FileKind, value_type: pa.DataType
     return bound, rest, types
 
 
-def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]
-          ) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """The ``rest`` columns row by row (row-major: a phenotype's values side by side, which
-    compresses ~10% better than column-major), with the batch row and the ``rest`` position of
-    each value (int32 indices). Missing and non-finite values become NULL."""
-    n = batch.num_rows
+def _matrix(batch: pa.RecordBatch, cols: list[str], rest: list[str]) -> np.ndarray:
+    """The ``rest`` columns of ``batch`` as one float64 matrix, a row per batch row."""
     idx = {c: i for i, c in enumerate(cols)}
-    if not rest or n == 0:
-        empty = pa.array([], pa.int32())
-        return pa.array([], pa.float64()), empty, empty
-    mat = np.empty((n, len(rest)), dtype=np.float64)
+    mat = np.empty((batch.num_rows, len(rest)), dtype=np.float64)
     for j, c in enumerate(rest):
         mat[:, j] = batch.column(idx[c]).to_numpy(zero_copy_only=False)
+    return mat
+
+
+def _melted(mat: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The values of ``mat`` row by row (row-major: a phenotype's values side by side, which
+    compresses ~10% better than column-major), with the matrix row and column of each value
+    (int32 indices). Missing and non-finite values become NULL."""
+    n, width = mat.shape
+    if width == 0 or n == 0:
+        empty = pa.array([], pa.int32())
+        return pa.array([], pa.float64()), empty, empty
     flat = mat.ravel()
     values = pa.array(flat, type=pa.float64(), mask=~np.isfinite(flat))
-    rows = pa.array(np.repeat(np.arange(n, dtype=np.int32), len(rest)))
-    which = pa.array(np.tile(np.arange(len(rest), dtype=np.int32), n))
+    rows = pa.array(np.repeat(np.arange(n, dtype=np.int32), width))
+    which = pa.array(np.tile(np.arange(width, dtype=np.int32), n))
     return values, rows, which
+
+
+def _melt(batch: pa.RecordBatch, cols: list[str], rest: list[str]
+          ) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """:func:`_melted` of the ``rest`` columns of ``batch``."""
+    return _melted(_matrix(batch, cols, rest))
+
+
+class WideSort:
+    """Wide matrix rows (one per phenotype or gene: its id columns and a row of values) put in
+    their table's sort order (``Table.sort_key``, columns of the id table; ties keep the file's
+    order) before they are melted, so that a gene's long rows are contiguous and each row group
+    of the file has a narrow gene range.
+
+    The value rows wait in an unnamed temporary file and are read back memory-mapped, a chunk
+    at a time; only the id columns (tens of bytes per phenotype) are held. With no sort key,
+    :meth:`add` hands each block straight back."""
+
+    def __init__(self, sort_key: tuple[str, ...], width: int, chunk_values: int = 1 << 16
+                 ) -> None:
+        self.sort_key = sort_key
+        self.width = width
+        self._per_chunk = max(1, chunk_values // max(1, width))
+        self._ids: list[pa.Table] = []
+        self._file = None
+        self._rows = 0
+
+    def add(self, ids: pa.Table, values: np.ndarray) -> Iterator[tuple[pa.Table, np.ndarray]]:
+        """Take one block; yields it back at once when there is nothing to sort."""
+        if not self.sort_key:
+            yield ids, values
+            return
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+        self._file.write(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        self._ids.append(ids)
+        self._rows += ids.num_rows
+
+    def sorted(self) -> Iterator[tuple[pa.Table, np.ndarray]]:
+        """The blocks taken, in sort order, ``chunk_values`` values (at least a row) at a time."""
+        if self._file is None:
+            return
+        try:
+            if self._rows == 0:
+                return
+            self._file.flush()
+            ids = pa.concat_tables(self._ids).combine_chunks()  # one chunk: cheap takes
+            self._ids = []
+            order = pc.sort_indices(
+                ids.append_column("\x00row", pa.array(np.arange(self._rows, dtype=np.int64))),
+                sort_keys=[(k, "ascending") for k in self.sort_key] + [("\x00row", "ascending")],
+            ).to_numpy()
+            values = (np.memmap(self._file, dtype=np.float64, mode="r",
+                                shape=(self._rows, self.width))
+                      if self.width else np.empty((self._rows, 0), dtype=np.float64))
+            for i in range(0, self._rows, self._per_chunk):
+                idx = order[i:i + self._per_chunk]
+                yield ids.take(idx), np.asarray(values[idx])
+            del values
+        finally:
+            self._file.close()
+            self._file = None
 
 
 def _tiled(names: list[str], n: int) -> pa.Array:
@@ -301,25 +369,41 @@ def _coded(indices: pa.Array, values: pa.Array) -> pa.Array:
 
 
 def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
-    """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows."""
+    """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows, in the
+    table's sort order (:class:`WideSort`)."""
     table = TABLES[kind.tables[0]]
     bound, samples, types = _wide(src, kind, pa.float64())
     names = pa.array(samples, pa.string())
+    wide = WideSort(table.sort_key, len(samples))
+
+    def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
+        value, row, which = _melted(mat)
+        data = {c: _coded(row, ids.column(c)) for c in ("phenotype_id", "gene_id", "chrom")}
+        data["tss"] = pc.take(ids.column("tss"), row)
+        data["rat_id"] = _coded(which, names)
+        data["value"] = value
+        return table.name, conform(table, data, len(value))
+
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        value, rows, which = _melt(batch, cols, samples)
+        mat = _matrix(batch, cols, samples)
         yield ROWS_READ, batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
         pid = batch.column(idx[bound.source_of("phenotype_id")])
-        chrom = batch.column(idx[bound.source_of("chrom")])
-        data = {
-            "phenotype_id": _coded(rows, pid),
-            "gene_id": _coded(rows, gene_from_phenotype(pid, kind.gene_rule)),
-            "chrom": _coded(rows, per_distinct(chrom, normalize_chrom)),
-            "tss": pc.take(batch.column(idx[bound.source_of("tss")]), rows),
-            "rat_id": _coded(which, names),
-            "value": value,
-        }
-        yield table.name, conform(table, data, len(value))
+        ids = pa.table({
+            "phenotype_id": pid,
+            "gene_id": gene_from_phenotype(pid, kind.gene_rule),
+            "chrom": per_distinct(batch.column(idx[bound.source_of("chrom")]), normalize_chrom),
+            "tss": batch.column(idx[bound.source_of("tss")]),
+        })
+        for block in wide.add(ids, mat):
+            yield rows(*block)
+    for block in wide.sorted():
+        yield rows(*block)
+
+
+#: Layouts whose shape function yields each table's rows already in its sort order (the
+#: writer then does not sort them again).
+PRESORTED_LAYOUTS = frozenset({"bed", "raw_matrix"})
 
 
 def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: str,

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 
 from ratgtex_db.errors import FormatError, SchemaError
@@ -26,8 +27,10 @@ from ratgtex_db.release import STUDY_REGIONS
 from ratgtex_db.shape import (
     Batches,
     Source,
+    WideSort,
     _coded,
-    _melt,
+    _matrix,
+    _melted,
     _reader,
     bind_header,
     conform,
@@ -151,19 +154,29 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
     try:
         batches: Iterator = _reader(lenient)(src.name, opener, types, header=False,
                                              delimiter=kind.delimiter)
-        for cols, batch in batches:
-            value, rows, which = _melt(batch, cols, header)
-            yield ROWS_READ, batch.num_rows
-            gene = batch.column(cols.index(key))
+        wide = WideSort(table.sort_key, len(header))
+
+        def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
+            value, row, which = _melted(mat)
+            gene = ids.column("gene_id")
             data = {
-                "phenotype_id": _coded(rows, gene),
-                "gene_id": _coded(rows, gene),
+                "phenotype_id": _coded(row, gene),
+                "gene_id": _coded(row, gene),
                 "tissue": _coded(which, tissue_ids),
                 "rat_id": _coded(which, rat_ids),
                 "library": _coded(which, libraries),
                 "value": value,
             }
-            yield table.name, conform(table, data, len(value))
+            return table.name, conform(table, data, len(value))
+
+        for cols, batch in batches:
+            mat = _matrix(batch, cols, header)
+            yield ROWS_READ, batch.num_rows
+            gene = batch.column(cols.index(key))
+            for block in wide.add(pa.table({"gene_id": gene, "phenotype_id": gene}), mat):
+                yield rows(*block)
+        for block in wide.sorted():
+            yield rows(*block)
     except FormatError as err:
         if "wrong number of fields" in str(err):
             raise FormatError(src.name, "wrong number of fields", line=err.line,

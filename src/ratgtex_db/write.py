@@ -127,8 +127,10 @@ def _writes_bloom_filters() -> bool:
 class PartitionWriter:
     """Stream batches of one table into a Parquet file under ``staging``."""
 
-    def __init__(self, table: Table, staging: Path) -> None:
+    def __init__(self, table: Table, staging: Path, *, presorted: bool = False) -> None:
         self.table = table
+        #: The rows come in the table's sort order (the shape step sorted them): not sorted again.
+        self.presorted = presorted
         self.staging = staging
         staging.mkdir(parents=True, exist_ok=True)
         self.path = staging / f"{table.name}-{uuid.uuid4().hex[:12]}.parquet"
@@ -200,7 +202,7 @@ class PartitionWriter:
         if self._writer is None:
             self._open(self.table.schema)
         self._writer.close()
-        if self.table.sort_key and self.rows > 1:
+        if self.table.sort_key and not self.presorted and self.rows > 1:
             return sort_parquet(self.path, self.table)
         return self.path
 
