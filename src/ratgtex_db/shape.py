@@ -350,8 +350,14 @@ class WideSort:
                 yield ids.take(idx), np.asarray(values[idx])
             del values
         finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop the rows taken (the temporary file goes with them)."""
+        if self._file is not None:
             self._file.close()
             self._file = None
+        self._ids = []
 
 
 def _tiled(names: list[str], n: int) -> pa.Array:
@@ -384,21 +390,25 @@ def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
         data["value"] = value
         return table.name, conform(table, data, len(value))
 
-    for cols, batch in _reader(lenient)(src.name, src.opener, types):
-        mat = _matrix(batch, cols, samples)
-        yield ROWS_READ, batch.num_rows
-        idx = {c: i for i, c in enumerate(cols)}
-        pid = batch.column(idx[bound.source_of("phenotype_id")])
-        ids = pa.table({
-            "phenotype_id": pid,
-            "gene_id": gene_from_phenotype(pid, kind.gene_rule),
-            "chrom": per_distinct(batch.column(idx[bound.source_of("chrom")]), normalize_chrom),
-            "tss": batch.column(idx[bound.source_of("tss")]),
-        })
-        for block in wide.add(ids, mat):
+    try:
+        for cols, batch in _reader(lenient)(src.name, src.opener, types):
+            mat = _matrix(batch, cols, samples)
+            yield ROWS_READ, batch.num_rows
+            idx = {c: i for i, c in enumerate(cols)}
+            pid = batch.column(idx[bound.source_of("phenotype_id")])
+            ids = pa.table({
+                "phenotype_id": pid,
+                "gene_id": gene_from_phenotype(pid, kind.gene_rule),
+                "chrom": per_distinct(batch.column(idx[bound.source_of("chrom")]),
+                                      normalize_chrom),
+                "tss": batch.column(idx[bound.source_of("tss")]),
+            })
+            for block in wide.add(ids, mat):
+                yield rows(*block)
+        for block in wide.sorted():
             yield rows(*block)
-    for block in wide.sorted():
-        yield rows(*block)
+    finally:
+        wide.close()  # a failed read leaves no temporary file open
 
 
 #: Layouts whose shape function yields each table's rows already in its sort order (the

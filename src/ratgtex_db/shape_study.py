@@ -169,14 +169,17 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
             }
             return table.name, conform(table, data, len(value))
 
-        for cols, batch in batches:
-            mat = _matrix(batch, cols, header)
-            yield ROWS_READ, batch.num_rows
-            gene = batch.column(cols.index(key))
-            for block in wide.add(pa.table({"gene_id": gene, "phenotype_id": gene}), mat):
+        try:
+            for cols, batch in batches:
+                mat = _matrix(batch, cols, header)
+                yield ROWS_READ, batch.num_rows
+                gene = batch.column(cols.index(key))
+                for block in wide.add(pa.table({"gene_id": gene, "phenotype_id": gene}), mat):
+                    yield rows(*block)
+            for block in wide.sorted():
                 yield rows(*block)
-        for block in wide.sorted():
-            yield rows(*block)
+        finally:
+            wide.close()  # a failed read leaves no temporary file open
     except FormatError as err:
         if "wrong number of fields" in str(err):
             raise FormatError(src.name, "wrong number of fields", line=err.line,
