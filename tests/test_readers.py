@@ -166,18 +166,24 @@ def test_bed_rows_are_stored_by_gene_with_the_rats_in_column_order(tmp_path):
         assert block[0]["gene_id"] == block[0]["phenotype_id"].split("__")[0]
 
 
-def test_wide_sort_keeps_ties_in_order_and_chunks_by_values():
+def test_wide_sort_keeps_ties_in_order_and_chunks_by_values(tmp_path):
     """WideSort: rows of several blocks in key order, equal keys in arrival order, chunks of
-    at most ``chunk_values`` values (at least one row), the value rows with their ids."""
+    at most ``chunk_values`` values (at least one row), the value rows with their ids; the
+    values wait in the scratch directory given (the ingest's staging), not in /tmp."""
+    import os
+
     import numpy as np
 
     from ratgtex_db.shape import WideSort
 
-    wide = WideSort(("gene_id",), 3, chunk_values=7)  # two rows per chunk
+    wide = WideSort(("gene_id",), 3, chunk_values=7, scratch=str(tmp_path))  # 2 rows a chunk
     blocks = [(["b", "a", "c"], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
               (["a", "b"], [[10, 11, 12], [np.nan, 14, 15]])]
     for genes, vals in blocks:
         assert list(wide.add(pa.table({"gene_id": genes}), np.array(vals, float))) == []
+    held = f"/proc/self/fd/{wide._file.fileno()}"
+    if os.path.exists(held):  # Linux: the unnamed file's directory
+        assert os.readlink(held).startswith(str(tmp_path) + "/")
     out = list(wide.sorted())
     assert [ids.num_rows for ids, _ in out] == [2, 2, 1]
     genes = [g for ids, _ in out for g in ids.column("gene_id").to_pylist()]

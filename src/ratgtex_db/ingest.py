@@ -80,7 +80,7 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
     t0 = time.perf_counter()
     kind = match.kind
     layout = LAYOUTS[kind.layout]
-    src = Source(name=path, path=path)
+    src = Source(name=path, path=path, scratch=staging)
     lenient = False
     while True:
         writers: dict[str, PartitionWriter] = {}

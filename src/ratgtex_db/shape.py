@@ -39,11 +39,14 @@ Batches = Iterator[tuple[str, pa.Table]]
 @dataclass(frozen=True)
 class Source:
     """A file to read: ``name`` is what messages show, ``path`` where the bytes are, or
-    ``content`` for a zip member already read (small, one gene)."""
+    ``content`` for a zip member already read (small, one gene). ``scratch``: a directory for
+    temporary files of the shape step (the ingest's staging, beside the database), else the
+    system's temporary directory."""
 
     name: str
     path: str
     content: bytes | None = None
+    scratch: str | None = None
 
     def opener(self) -> BinaryIO:
         if self.content is not None:
@@ -302,14 +305,16 @@ class WideSort:
     order) before they are melted, so that a gene's long rows are contiguous and each row group
     of the file has a narrow gene range.
 
-    The value rows wait in an unnamed temporary file and are read back memory-mapped, a chunk
-    at a time; only the id columns (tens of bytes per phenotype) are held. With no sort key,
+    The value rows wait in an unnamed temporary file (in ``scratch``: the ingest puts it beside
+    the database, not in a /tmp that may be memory) and are read back memory-mapped, a chunk at
+    a time; only the id columns (tens of bytes per phenotype) are held. With no sort key,
     :meth:`add` hands each block straight back."""
 
-    def __init__(self, sort_key: tuple[str, ...], width: int, chunk_values: int = 1 << 16
-                 ) -> None:
+    def __init__(self, sort_key: tuple[str, ...], width: int, chunk_values: int = 1 << 16,
+                 scratch: str | None = None) -> None:
         self.sort_key = sort_key
         self.width = width
+        self.scratch = scratch
         self._per_chunk = max(1, chunk_values // max(1, width))
         self._ids: list[pa.Table] = []
         self._file = None
@@ -323,7 +328,7 @@ class WideSort:
         if self._file is None:
             import tempfile
 
-            self._file = tempfile.TemporaryFile()
+            self._file = tempfile.TemporaryFile(dir=self.scratch)
         self._file.write(np.ascontiguousarray(values, dtype=np.float64).tobytes())
         self._ids.append(ids)
         self._rows += ids.num_rows
@@ -380,7 +385,7 @@ def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     table = TABLES[kind.tables[0]]
     bound, samples, types = _wide(src, kind, pa.float64())
     names = pa.array(samples, pa.string())
-    wide = WideSort(table.sort_key, len(samples))
+    wide = WideSort(table.sort_key, len(samples), scratch=src.scratch)
 
     def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
         value, row, which = _melted(mat)

@@ -154,7 +154,7 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
     try:
         batches: Iterator = _reader(lenient)(src.name, opener, types, header=False,
                                              delimiter=kind.delimiter)
-        wide = WideSort(table.sort_key, len(header))
+        wide = WideSort(table.sort_key, len(header), scratch=src.scratch)
 
         def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
             value, row, which = _melted(mat)
