@@ -1,4 +1,7 @@
-"""The benchmark runs end to end at tiny scale, so it never rots (no timing assertions)."""
+"""The benchmark runs end to end at tiny scale, so it never rots (no timing assertions).
+
+Marked ``slow`` (about 80 s together, a sixth of the default suite): run them with
+``python -m pytest -m slow`` before changing ``bench/``."""
 
 from __future__ import annotations
 
@@ -8,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_runs_at_tiny_scale(tmp_path):
     env = dict(os.environ, RATGTEX_BENCH_CACHE=str(tmp_path / "cache"))
     subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--scale", "tiny",
@@ -26,6 +32,7 @@ def test_bench_runs_at_tiny_scale(tmp_path):
     assert "Lookups in cis_qtl_signif" in text and "x faster than COPY" in text
 
 
+@pytest.mark.slow
 def test_release_shape_bench_runs_at_tiny_scale(tmp_path):
     env = dict(os.environ, RATGTEX_BENCH_CACHE=str(tmp_path / "cache"))
     subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--shape", "release",

@@ -655,7 +655,7 @@ def cmd_versions(fmt: FormatOpt = None, output: OutputOpt = None,
         emit(db.versions(limit=limit), fmt, output, limit)
 
 
-@app.command("compare", help=_query_help("compare", "ratgtex-db compare Grin2b"))
+@app.command("compare", help=_query_help("compare", "ratgtex-db compare Lft19"))
 def cmd_compare(
     gene: Annotated[str, typer.Argument(help="Gene id or symbol, any case (v1/v2: Ensembl id "
                                         "or symbol).", metavar="GENE")],
