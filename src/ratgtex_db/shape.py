@@ -379,41 +379,53 @@ def _coded(indices: pa.Array, values: pa.Array) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, values)
 
 
+def melt_in_order(table: Table, batches: Iterator[tuple[list[str], pa.RecordBatch]],
+                  rest: list[str], ids_of: Callable[[list[str], pa.RecordBatch], pa.Table],
+                  rows_of: Callable[[pa.Table, np.ndarray], pa.Table],
+                  scratch: str | None) -> Batches:
+    """Wide ``batches`` as ``table``'s long rows in its sort order (:class:`WideSort`), with a
+    ``ROWS_READ`` as each batch is read: ``ids_of`` gives a batch's id columns (one row per
+    wide row), ``rows_of`` turns ids and their value rows (the ``rest`` columns) into rows."""
+    wide = WideSort(table.sort_key, len(rest), scratch=scratch)
+    try:
+        for cols, batch in batches:
+            mat = _matrix(batch, cols, rest)
+            yield ROWS_READ, batch.num_rows
+            for block in wide.add(ids_of(cols, batch), mat):
+                yield table.name, rows_of(*block)
+        for block in wide.sorted():
+            yield table.name, rows_of(*block)
+    finally:
+        wide.close()  # a failed read leaves no temporary file open
+
+
 def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:
     """BED matrix (#chr, start, end, phenotype_id, one column per sample) -> long rows, in the
-    table's sort order (:class:`WideSort`)."""
+    table's sort order (:func:`melt_in_order`)."""
     table = TABLES[kind.tables[0]]
     bound, samples, types = _wide(src, kind, pa.float64())
     names = pa.array(samples, pa.string())
-    wide = WideSort(table.sort_key, len(samples), scratch=src.scratch)
 
-    def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
+    def ids_of(cols: list[str], batch: pa.RecordBatch) -> pa.Table:
+        idx = {c: i for i, c in enumerate(cols)}
+        pid = batch.column(idx[bound.source_of("phenotype_id")])
+        return pa.table({
+            "phenotype_id": pid,
+            "gene_id": gene_from_phenotype(pid, kind.gene_rule),
+            "chrom": per_distinct(batch.column(idx[bound.source_of("chrom")]), normalize_chrom),
+            "tss": batch.column(idx[bound.source_of("tss")]),
+        })
+
+    def rows_of(ids: pa.Table, mat: np.ndarray) -> pa.Table:
         value, row, which = _melted(mat)
         data = {c: _coded(row, ids.column(c)) for c in ("phenotype_id", "gene_id", "chrom")}
         data["tss"] = pc.take(ids.column("tss"), row)
         data["rat_id"] = _coded(which, names)
         data["value"] = value
-        return table.name, conform(table, data, len(value))
+        return conform(table, data, len(value))
 
-    try:
-        for cols, batch in _reader(lenient)(src.name, src.opener, types):
-            mat = _matrix(batch, cols, samples)
-            yield ROWS_READ, batch.num_rows
-            idx = {c: i for i, c in enumerate(cols)}
-            pid = batch.column(idx[bound.source_of("phenotype_id")])
-            ids = pa.table({
-                "phenotype_id": pid,
-                "gene_id": gene_from_phenotype(pid, kind.gene_rule),
-                "chrom": per_distinct(batch.column(idx[bound.source_of("chrom")]),
-                                      normalize_chrom),
-                "tss": batch.column(idx[bound.source_of("tss")]),
-            })
-            for block in wide.add(ids, mat):
-                yield rows(*block)
-        for block in wide.sorted():
-            yield rows(*block)
-    finally:
-        wide.close()  # a failed read leaves no temporary file open
+    yield from melt_in_order(table, _reader(lenient)(src.name, src.opener, types), samples,
+                             ids_of, rows_of, src.scratch)
 
 
 #: Layouts whose shape function yields each table's rows already in its sort order (the

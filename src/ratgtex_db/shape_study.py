@@ -20,20 +20,18 @@ import numpy as np
 import pyarrow as pa
 
 from ratgtex_db.errors import FormatError, SchemaError
-from ratgtex_db.readers import ROWS_READ
 from ratgtex_db.readers.text import STREAM_ERRORS
 from ratgtex_db.registry import FileKind
 from ratgtex_db.release import STUDY_REGIONS
 from ratgtex_db.shape import (
     Batches,
     Source,
-    WideSort,
     _coded,
-    _matrix,
     _melted,
     _reader,
     bind_header,
     conform,
+    melt_in_order,
     peek_header,
 )
 from ratgtex_db.tables import TABLES
@@ -154,9 +152,12 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
     try:
         batches: Iterator = _reader(lenient)(src.name, opener, types, header=False,
                                              delimiter=kind.delimiter)
-        wide = WideSort(table.sort_key, len(header), scratch=src.scratch)
 
-        def rows(ids: pa.Table, mat: np.ndarray) -> tuple[str, pa.Table]:
+        def ids_of(cols: list[str], batch: pa.RecordBatch) -> pa.Table:
+            gene = batch.column(cols.index(key))
+            return pa.table({"gene_id": gene, "phenotype_id": gene})
+
+        def rows_of(ids: pa.Table, mat: np.ndarray) -> pa.Table:
             value, row, which = _melted(mat)
             gene = ids.column("gene_id")
             data = {
@@ -167,19 +168,9 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
                 "library": _coded(which, libraries),
                 "value": value,
             }
-            return table.name, conform(table, data, len(value))
+            return conform(table, data, len(value))
 
-        try:
-            for cols, batch in batches:
-                mat = _matrix(batch, cols, header)
-                yield ROWS_READ, batch.num_rows
-                gene = batch.column(cols.index(key))
-                for block in wide.add(pa.table({"gene_id": gene, "phenotype_id": gene}), mat):
-                    yield rows(*block)
-            for block in wide.sorted():
-                yield rows(*block)
-        finally:
-            wide.close()  # a failed read leaves no temporary file open
+        yield from melt_in_order(table, batches, header, ids_of, rows_of, src.scratch)
     except FormatError as err:
         if "wrong number of fields" in str(err):
             raise FormatError(src.name, "wrong number of fields", line=err.line,
