@@ -70,6 +70,17 @@ def _write_bad_release(root: Path, tiny_v4: Path) -> dict[str, str]:
     text[3] = text[3].replace("1.23457e-08", "n/a")
     (x / name).write_bytes(gzip.compress("".join(text).encode()))
     expect[name] = ":4: column 'pval_nominal': expected a number, found 'n/a'"
+    # bad: variant ids that are not chrN:pos with pos an INTEGER (lines 3 and 4)
+    name = _name("cis_qtl_signif", tissue="NAcc", modality="alt_TSS")
+    text = _signif(4).splitlines(keepends=True)
+    text[2] = text[2].replace("chr1:1001", "chr1:+1001")
+    (x / name).write_bytes(gzip.compress("".join(text).encode()))
+    expect[name] = ":3: column 'variant_id': expected a variant id chrN:pos, found 'chr1:+1001'"
+    name = _name("cis_qtl_signif", tissue="NAcc", modality="alt_polyA")
+    text = _signif(4).splitlines(keepends=True)
+    text[3] = text[3].replace("chr1:1002", "chr1:99999999999")
+    (x / name).write_bytes(gzip.compress("".join(text).encode()))
+    expect[name] = ":4: column 'variant_id': expected a variant id chrN:pos with a position"
     # bad: empty 0-byte file
     name = _name("exon")
     (root / name).write_bytes(b"")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import tempfile
 from pathlib import Path
@@ -82,21 +83,50 @@ def test_non_finite_numbers_become_null(tmp_path):
     assert got == [None, None, None, 0.5]
 
 
-@given(lines=st.lists(st.text(alphabet="ab\t1.", max_size=40), max_size=60),
-       chunk=st.integers(min_value=1, max_value=64), final_newline=st.booleans())
-def test_text_is_cut_into_whole_lines_without_loss(lines, chunk, final_newline):
-    """The parallel parse reads pieces that end at line ends and add up to the input."""
-    import io
+class _ShortReads(io.RawIOBase):
+    """A stream whose reads return fewer bytes than asked, as a pipe or a decompressor may."""
 
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self._data, self._sizes, self._at = data, sizes or [1], 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        size = min(len(buf), self._sizes[self._at % len(self._sizes)])
+        piece = self._data[:size]
+        self._data = self._data[size:]
+        self._at += 1
+        buf[:len(piece)] = piece
+        return len(piece)
+
+
+class _ReadOnly:
+    """A stream with ``read`` only (no ``readinto``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BytesIO(data)
+
+    def read(self, n: int) -> bytes:
+        return self._stream.read(n)
+
+
+@given(lines=st.lists(st.text(alphabet="ab\t1.", max_size=40), max_size=60),
+       chunk=st.integers(min_value=1, max_value=64), final_newline=st.booleans(),
+       sizes=st.lists(st.integers(min_value=1, max_value=70), max_size=5))
+def test_text_is_cut_into_whole_lines_without_loss(lines, chunk, final_newline, sizes):
+    """The parallel parse reads pieces that end at line ends and add up to the input, whatever
+    the stream returns per read."""
     from ratgtex_db.readers import text
 
     data = "\n".join(lines).encode() + (b"\n" if final_newline and lines else b"")
     old = text.CHUNK_BYTES
     text.CHUNK_BYTES = chunk
     try:
-        pieces = list(text._chunks(io.BytesIO(data)))
+        for stream in (io.BytesIO(data), _ShortReads(data, sizes), _ReadOnly(data)):
+            pieces = [bytes(p) for p in text._chunks(stream)]
+            assert b"".join(pieces) == data
+            assert all(p.endswith(b"\n") for p in pieces[:-1])
+            assert all(p for p in pieces)
     finally:
         text.CHUNK_BYTES = old
-    assert b"".join(pieces) == data
-    assert all(p.endswith(b"\n") for p in pieces[:-1])
-    assert all(p for p in pieces)
