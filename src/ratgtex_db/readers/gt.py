@@ -60,6 +60,21 @@ def _pair_table() -> np.ndarray:
 _PAIRS_ARROW = pa.array(_pair_table())
 
 
+def _call_table() -> np.ndarray:
+    """Lookup of a call's two half codes read as one little-endian uint16 (first half low):
+    the decoded byte of a valid call (their sum, 0..8), 64 for anything else."""
+    table = np.full(1 << 16, 64, dtype=np.uint8)
+    for first in (0, 1, 4):
+        for second in (0, 1, 4):
+            table[first | (16 + second) << 8] = first + second
+    return table
+
+
+#: One take through this after :data:`_PAIRS_ARROW` replaces numpy's sum of the strided halves
+#: (1,500 samples: 6.6 -> 5.3 us per record).
+_CALLS_ARROW = pa.array(_call_table())
+
+
 def decode_fixed(buf: np.ndarray | bytearray, records: int, samples: int) -> np.ndarray | None:
     """Decode ``records`` sample parts of exactly ``4 * samples`` bytes each (``a/b`` calls
     separated by tabs, the last ending in ``\\n``); ``buf``'s line ends are turned into tabs
@@ -77,14 +92,13 @@ def decode_fixed(buf: np.ndarray | bytearray, records: int, samples: int) -> np.
         return None
     a[:, -1] = 9  # every call now ends with a tab: one table serves the last call too
     # Arrow's take reads uint16 indices as they are (numpy's widens them first: 3-4x slower)
-    pairs = pa.array(a.view("<u2").reshape(-1))
-    half = pc.take(_PAIRS_ARROW, pairs).to_numpy().reshape(records, 2 * samples)
-    x = np.bitwise_xor(half[:, 1::2], np.uint8(16))
-    x += half[:, 0::2]
+    half = pc.take(_PAIRS_ARROW, pa.array(a.view("<u2").reshape(-1)))
     a[:, -1] = 10
+    # the two halves' codes of a call, read as one uint16, index the table of calls
+    x = pc.take(_CALLS_ARROW, pa.array(half.to_numpy().view("<u2"))).to_numpy()
     if x.max() > MAX_VALID:
         return None
-    return x.ravel()
+    return x
 
 
 class BadCall(ValueError):
@@ -141,12 +155,21 @@ def pack(x: np.ndarray, records: int, samples: int) -> pa.Array:
     codes = np.minimum(x.reshape(records, samples), np.uint8(MISSING_CODE))
     if samples != 4 * width:
         codes = np.pad(codes, ((0, 0), (0, 4 * width - samples)))
-    c = codes.reshape(records, width, 4)
-    packed = (c[..., 0] << 6) | (c[..., 1] << 4) | (c[..., 2] << 2) | c[..., 3]
+    # four codes read as one little-endian uint32 (c0 + c1 << 8 + c2 << 16 + c3 << 24): the
+    # multiply moves c0 to bit 30, c1 to 28, c2 to 26 and c3 stays at 24, every other product
+    # lands below bit 24 or above 31 without carries, so the top byte is the packed byte
+    # (one multiply instead of four shifts and ORs of strided views: 3.3 -> 2.0 us per record)
+    v = np.ascontiguousarray(codes).view("<u4").ravel()
+    v *= _GATHER
+    v >>= 24
+    packed = v.astype(np.uint8)
     offsets = np.arange(0, (records + 1) * width, width, dtype=np.int32) if width else \
         np.zeros(records + 1, dtype=np.int32)
     return pa.Array.from_buffers(pa.binary(), records,
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(packed.tobytes())])
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
+
+
+_GATHER = np.uint32((1 << 30) | (1 << 20) | (1 << 10) | 1)
 
 
 def unpack(value: bytes, samples: int) -> list[int | None]:
