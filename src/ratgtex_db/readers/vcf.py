@@ -19,8 +19,12 @@ alleles) is a FormatError naming the file line (release-format 3.12, 5.2).
 
 from __future__ import annotations
 
+import queue
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -40,6 +44,9 @@ from ratgtex_db.tables import TABLES
 BATCH = 8192
 #: Inflated bytes read at a time (~1.4k records of 1.5k samples).
 CHUNK_BYTES = 8 << 20
+#: Blocks parsed at once, on threads: a block's Python loop over its line ends holds the GIL,
+#: its Arrow and numpy work (the fixed columns, the calls' decoding and packing) does not.
+PARSERS = 2
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 #: CHROM POS ID REF ALT QUAL FILTER INFO of a record (the first five captured).
@@ -151,6 +158,18 @@ def _take_calls(view: memoryview, gs: int, end: int, cr: bool, fixed: np.ndarray
         fixed_view[filled:filled + width] = view[gs:end + 1]
     return filled + width
 
+@dataclass
+class _Parsed:
+    """A block of records read by :meth:`_Records.parse_fast`, to be committed in order."""
+
+    lines: int
+    multi: int
+    no_alt: int
+    bad: int
+    piece: pa.Table
+    calls: pa.Array | None
+
+
 class _Records:
     """Parse record lines into the columns of the next batch and the decoded calls."""
 
@@ -161,18 +180,20 @@ class _Records:
         self.line = line  # lines consumed so far
         self.n_multi = self.n_no_alt = self.n_bad = 0
         self._chrom_of: dict[bytes, str] = {}
-        self._fixed = np.empty(0, dtype=np.uint8)
+        self._fixed = np.empty(0, dtype=np.uint8)  # the calls' buffer of scan
+        #: buffers of parse_fast, one per block being parsed (reused: fresh pages cost a fault)
+        self._buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._new_batch()
 
     def _new_batch(self) -> None:
         self.pieces: list[pa.Table] = []  # variant_id, chrom, pos, ref, alt per parsed piece
-        self.calls: list[np.ndarray] = []  # decoded calls of the same records, piece by piece
+        self.calls: list[pa.Array] = []  # their calls packed (gt.pack), piece by piece
         self.rows = 0
 
     def __len__(self) -> int:
         return self.rows
 
-    def _add(self, piece: pa.Table, calls: np.ndarray | None) -> None:
+    def _add(self, piece: pa.Table, calls: pa.Array | None) -> None:
         self.pieces.append(piece)
         if calls is not None:
             self.calls.append(calls)
@@ -253,8 +274,8 @@ class _Records:
             ids.append(vid if _VARIANT_RE.fullmatch(vid) else f"{c}:{ipos}".encode())
             refs.append(ref)
             alts.append(alt)
-        calls = self._decode(fixed, fixed_rows, other, other_rows, lines) if n and lines \
-            else None
+        calls = pack(self._decode(fixed, fixed_rows, other, other_rows, lines), len(lines), n) \
+            if n and lines else None
         try:
             piece = pa.table({"variant_id": pa.array(ids, pa.string()),
                               "chrom": pa.array(chroms, pa.string()),
@@ -269,39 +290,58 @@ class _Records:
 
     def scan_fast(self, buf: bytes, start: int, stop: int) -> bool:
         """:meth:`scan` for a block of records in the release's layout only (FORMAT ``GT``,
-        ``4 * samples`` bytes of calls): the fixed columns of all records are parsed by Arrow
-        at once, so Python only finds the line ends. Returns False, having changed nothing,
-        when any record is not of that layout or not valid; :meth:`scan` then reads the block
-        (and names the line of what is wrong)."""
+        ``4 * samples`` bytes of calls). Returns False, having changed nothing, when any record
+        is not of that layout or not valid; :meth:`scan` then reads the block (and names the
+        line of what is wrong)."""
+        parsed = self.parse_fast(buf, start, stop)
+        if parsed is None:
+            return False
+        self.commit(parsed)
+        return True
+
+    def parse_fast(self, buf: bytes, start: int, stop: int) -> _Parsed | None:
+        """The records of a block in the release's layout, or None (see :meth:`scan_fast`):
+        the fixed columns of all records are parsed by Arrow at once, so Python only finds the
+        line ends. Changes no state, so that blocks can be parsed on several threads (Arrow
+        and numpy release the GIL) and committed in order."""
         n, width = self.n, 4 * self.n
         if n == 0:
-            return False
+            return None
         find = buf.find
         view = memoryview(buf)
-        if len(self._fixed) < stop - start:
-            self._fixed = np.empty(stop - start, dtype=np.uint8)
-        fixed = self._fixed
-        fixed_view, filled = memoryview(fixed), 0
-        prefixes: list[memoryview] = []
-        at = start
-        while at < stop:
-            end = find(b"\n", at, stop)
-            cr = buf[end - 1] == 13
-            gs = end - cr - width + 1  # where the calls start if the record has the layout
-            if gs - 4 <= at or buf[gs - 4:gs] != b"\tGT\t":
-                return False
-            prefixes.append(view[at:gs - 4])
-            filled = _take_calls(view, gs, end, cr, fixed, fixed_view, filled, width)
-            at = end + 1
+        fixed = self._buffers.get_nowait() if not self._buffers.empty() else \
+            np.empty(CHUNK_BYTES, dtype=np.uint8)
+        try:
+            if len(fixed) < stop - start:
+                fixed = np.empty(stop - start, dtype=np.uint8)
+            fixed_view, filled = memoryview(fixed), 0
+            prefixes: list[memoryview | bytes] = []
+            at = start
+            while at < stop:
+                end = find(b"\n", at, stop)
+                cr = buf[end - 1] == 13
+                gs = end - cr - width + 1  # where the calls start if the record has the layout
+                if gs - 4 <= at or buf[gs - 4:gs] != b"\tGT\t":
+                    return None
+                prefixes.append(view[at:gs - 4])
+                filled = _take_calls(view, gs, end, cr, fixed, fixed_view, filled, width)
+                at = end + 1
+            return self._parse_prefixes(prefixes, fixed)
+        finally:
+            self._buffers.put(fixed)  # decoded: the calls are copied out
+
+    def _parse_prefixes(self, prefixes: list[memoryview | bytes], fixed: np.ndarray
+                        ) -> _Parsed | None:
+        n, width = self.n, 4 * self.n
         m = len(prefixes)
         prefixes.append(b"")
         try:
             cols = pacsv.read_csv(pa.py_buffer(b"\n".join(prefixes)), read_options=_PREFIX_READ,
                                   parse_options=_PREFIX_PARSE, convert_options=_PREFIX_CONVERT)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return False  # a wrong column count, a POS that is not a number, ...
+            return None  # a wrong column count, a POS that is not a number, ...
         if cols.num_rows != m:
-            return False
+            return None
         alt, ref = cols.column("ALT"), cols.column("REF")
         multi = pc.match_substring(alt, ",")
         no_alt = pc.and_(pc.invert(multi), pc.equal(alt, "."))
@@ -313,24 +353,28 @@ class _Records:
             cols = cols.filter(keep)
         position = cols.column("POS")
         if n_keep and (pc.min(position).as_py() < 1 or pc.max(position).as_py() > MAX_POS):
-            return False
+            return None
         if n_keep < m:  # skipped records' calls (0/2 of a multi-allelic one) stay unread
             fixed = fixed[:m * width].reshape(m, width)[keep.to_numpy(zero_copy_only=False)]
         x = decode_fixed(fixed, n_keep, n)
         if x is None:
-            return False
-        self.n_multi += pc.sum(multi).as_py() or 0
-        self.n_no_alt += pc.sum(no_alt).as_py() or 0
-        self.n_bad += pc.sum(bad).as_py() or 0
-        self.line += m
+            return None
         chrom = self._normalize(cols.column("CHROM").combine_chunks())
         vid = cols.column("ID").combine_chunks()
         derived = pc.binary_join_element_wise(chrom, pc.cast(position, pa.string()), ":")
         ids = pc.if_else(pc.match_substring_regex(vid, _VARIANT_PATTERN), vid, derived)
-        self._add(pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
-                            "ref": cols.column("REF"), "alt": cols.column("ALT")}),
-                  x if n_keep else None)
-        return True
+        piece = pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
+                          "ref": cols.column("REF"), "alt": cols.column("ALT")})
+        return _Parsed(m, pc.sum(multi).as_py() or 0, pc.sum(no_alt).as_py() or 0,
+                       pc.sum(bad).as_py() or 0, piece, pack(x, n_keep, n) if n_keep else None)
+
+    def commit(self, parsed: _Parsed) -> None:
+        """Add a block that :meth:`parse_fast` read (blocks in file order)."""
+        self.n_multi += parsed.multi
+        self.n_no_alt += parsed.no_alt
+        self.n_bad += parsed.bad
+        self.line += parsed.lines
+        self._add(parsed.piece, parsed.calls)
 
     def _normalize(self, chrom: pa.Array) -> pa.Array:
         """:func:`normalize_chrom` once per distinct CHROM of a block."""
@@ -396,8 +440,9 @@ class _Records:
         }
         variants = pa.table({**base, "ref": cols.column("ref"), "alt": cols.column("alt")},
                             schema=TABLES["variants"].schema)
-        x = np.concatenate(self.calls) if self.calls else np.empty(0, dtype=np.uint8)
-        rows = pa.table({**base, "packed_dosages": pack(x, k, self.n)},
+        packed = pa.concat_arrays(self.calls) if self.calls else \
+            pack(np.empty(0, dtype=np.uint8), k, self.n)
+        rows = pa.table({**base, "packed_dosages": packed},
                         schema=TABLES["genotype_rows"].schema)
         self._new_batch()
         yield "variants", variants
@@ -425,31 +470,49 @@ def shape_vcf(src, kind: FileKind, values: dict[str, str], lenient: bool
              "rat_id": pa.array(samples, pa.string())},
             schema=TABLES["genotype_samples"].schema)
         records = _Records(src.name, samples, header_lines)
-        tail = b""
-        while True:
-            try:
-                block = stream.read(CHUNK_BYTES)
-            except STREAM_ERRORS as err:
-                raise FormatError(src.name, f"the compressed stream is broken or truncated "
-                                  f"after line {records.line} ({err}); re-download the file",
-                                  line=records.line + 1) from err
-            if not block:
-                break
-            first = block.find(b"\n") + 1
-            last = block.rfind(b"\n") + 1
-            if first == 0:  # no line end in this block
-                tail += block
-                continue
-            if tail:  # the line that straddles the previous block
-                head = tail + block[:first]
-                records.scan(head, 0, len(head))
+        # (parse_fast's future or None, text, start, stop) in file order; None: read by scan
+        pending: deque[tuple[Future | None, bytes, int, int]] = deque()
+
+        def settle() -> None:
+            future, text, a, b = pending.popleft()
+            parsed = future.result() if future is not None else None
+            if parsed is None:
+                records.scan(text, a, b)
             else:
-                first = 0
-            if not records.scan_fast(block, first, last):
-                records.scan(block, first, last)
-            tail = block[last:]
-            if len(records) >= BATCH:
-                yield from records.batch()
+                records.commit(parsed)
+
+        with ThreadPoolExecutor(max_workers=PARSERS) as pool:
+            tail = b""
+            while True:
+                try:
+                    block = stream.read(CHUNK_BYTES)
+                except STREAM_ERRORS as err:
+                    while pending:  # the line of the error: after every record before it
+                        settle()
+                    raise FormatError(src.name, f"the compressed stream is broken or "
+                                      f"truncated after line {records.line} ({err}); "
+                                      "re-download the file", line=records.line + 1) from err
+                if not block:
+                    break
+                first = block.find(b"\n") + 1
+                last = block.rfind(b"\n") + 1
+                if first == 0:  # no line end in this block
+                    tail += block
+                    continue
+                if tail:  # the line that straddles the previous block
+                    head = tail + block[:first]
+                    pending.append((None, head, 0, len(head)))
+                else:
+                    first = 0
+                pending.append((pool.submit(records.parse_fast, block, first, last), block,
+                                first, last))
+                tail = block[last:]
+                while len(pending) > PARSERS:
+                    settle()
+                    if len(records) >= BATCH:
+                        yield from records.batch()
+            while pending:
+                settle()
         if tail:
             tail += b"\n"
             records.scan(tail, 0, len(tail))
