@@ -86,7 +86,7 @@ class Table:
 #: 38 -> 89 ms; 4096-row pages in 32k groups helped as much as 16k groups but cost 10-40% bytes.
 PAIR_ROW_GROUP_ROWS = 16 * 1024
 
-#: ``cis_qtl_signif`` has small pages and a page index (write.PAGES), so a hit group's
+#: ``cis_qtl_signif`` has small pages and a page index (write.PAGE_BYTES), so a hit group's
 #: cost is the pages holding its rows, not its size, while every group of every file the view
 #: opens costs a bloom probe: at the release's 1-20 M rows per file the probes of the groups
 #: that cannot match dominate (most files do not hold a given gene). Same file, same minutes,

@@ -47,29 +47,34 @@ DICTIONARY_MAX_DISTINCT = 0.01
 BLOOM_FPP = 0.01
 
 
-#: Bytes per data page (with a page index) of the tables looked up by id, and the zstd level of
-#: their doubles. DuckDB reads only the pages of a hit row group that hold selected rows, so a
-#: gene's or variant's few hundred rows no longer inflate the whole row group of every column.
-#: A byte limit keeps the bulky columns (doubles) finely split and the small ones (ids,
-#: positions) in few pages, whose zstd matches across a window's repeated runs keep the lake
-#: small. zstd compresses each page alone, so the page size is a trade of lookup CPU for bytes.
-#: ``cis_qtl_signif``: 128 KB pages (16k doubles) with the doubles at level 4. On a 4M-row pair
-#: file, against 64 KB at level 5: lake 1.021x -> 0.990x the gzip bytes, zstd ~35% less CPU
-#: (1M doubles: 163 -> 105 ms), ad hoc gene / variant lookups p50 21-22 / 25-30 ms -> 23 / 31-34
-#: ms (256 KB pages: 0.968x, 28-31 / 44-48 ms; 1 MB: 0.99x at level 3, 40 / 70-76 ms).
-#: ``expression`` / ``phenotypes``: a gene's rats (one phenotype of ~1,000 rats, or a splicing
+#: Bytes per data page (with a page index) of the tables looked up by id: DuckDB reads only the
+#: pages of a hit row group that hold selected rows, so a gene's or variant's few hundred rows
+#: no longer inflate the whole 16k-row group of every column. A byte limit keeps the bulky
+#: columns (doubles: ~8k rows per page) finely split and the small ones (ids, positions) in few
+#: pages, whose zstd matches across a window's repeated runs are what keeps the lake small.
+#: Measured on the release-shaped lake (78 files, 27 M rows; CPU ms per ad hoc lookup, gene /
+#: variant / region, same minutes; lake bytes): one page per column chunk 159-235 / 272-372 /
+#: 306-379, 1.00x; 4096 rows per page 135 / 203 / 245, 1.092x; 64 KB pages 123 / 255 / 217,
+#: 1.036x. On a 66-file lake 2048 rows gave 1.107x and 1024 rows 1.159x for no further gain.
+#: The page index itself costs < 0.1%. 128 KB pages with the doubles at zstd 4 (the 78 files of
+#: the 23:03 release lake rewritten, 20 ids, three rounds): 2.9% fewer bytes (the 4M-row file
+#: 1.021x -> 1.001x its gzip), gene lookups alike, variant lookups 133-158 -> 175-218 ms: not
+#: taken. The long matrices too: a gene's rats (one phenotype of ~1,000 rats, or a splicing
 #: gene's dozen) are a few thousand contiguous rows of a 64k-row group. Release-shaped lake, 20
-#: genes, ``SELECT * ... WHERE gene_id = ?``, two rounds: the 26 splicing BEDs 69-81 -> 31-48
-#: ms, the 13 expression BEDs 26-35 -> 23-26 ms, +5% bytes (32 KB pages +13% for no more).
-PAGES: dict[str, tuple[int, int]] = {"cis_qtl_signif": (128 * 1024, 4),
-                                     "expression": (64 * 1024, DOUBLE_ZSTD_LEVEL),
-                                     "phenotypes": (64 * 1024, DOUBLE_ZSTD_LEVEL)}
+#: genes, `SELECT * ... WHERE gene_id = ?`, two rounds: the 26 splicing BEDs 69-81 -> 31-48 ms,
+#: the 13 expression BEDs 26-35 -> 23-26 ms, +5% bytes (32 KB pages +13% for no more; 128k or
+#: 256k-row groups: splicing 27-30 ms, expression 32-59 ms).
+PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024, "expression": 64 * 1024,
+                              "phenotypes": 64 * 1024}
 
-#: Pages without a page index are cut by bytes only (pyarrow's default, 1 MB): its row cap
-#: (20,000 rows since pyarrow 19) would split a 64k-row group's doubles into four pages, which
-#: zstd compresses ~20% worse than one (1M doubles at level 5: 5.62 -> 4.33 B/row) for no
-#: lookup gain, since without a page index a reader decodes the whole column chunk anyway.
-UNCAPPED_ROWS_PER_PAGE = 1 << 30
+#: Rows per data page at most, in every table (pyarrow >= 19 writes this by default; older ones
+#: cut pages by bytes alone, 1 MB). Even without a page index DuckDB skips inflating the pages of
+#: a row group's columns that hold no selected row, so the cap speeds up lookups in the tables
+#: without one: ``cis_pvals`` of the 23:03 release lake rewritten (13 files, 20 ids, three
+#: rounds), gene 22-28 ms against 32-37 ms uncapped, variant 91-100 against 106-112 ms, for 30%
+#: more bytes (223 against 171 MB: zstd compresses a page alone, and a 64k-row group's doubles
+#: in one page ~20% smaller than in four).
+PAGE_ROWS = 20_000
 
 
 def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
@@ -80,8 +85,7 @@ def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
 
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     bloom: tuple[str, ...] = (), delta: tuple[str, ...] = (),
-                    row_group_rows: int = 256 * 1024, page_bytes: int | None = None,
-                    double_level: int = DOUBLE_ZSTD_LEVEL) -> dict:
+                    row_group_rows: int = 256 * 1024, page_bytes: int | None = None) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
     Doubles are never dictionary-encoded: plain + zstd measured smaller and faster than
@@ -91,8 +95,8 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     ``delta`` columns get DELTA_BINARY_PACKED pages instead. Without a sample every other
     non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
     sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
-    ``page_bytes``: data pages of about this many bytes, and a page index; otherwise pages are
-    cut by pyarrow's default byte size alone. ``double_level``: the zstd level of the doubles.
+    ``page_bytes``: data pages of about this many bytes, and a page index. Pages hold at most
+    ``PAGE_ROWS`` rows.
     """
     dictionary = []
     encoding: dict[str, str] = {}
@@ -113,7 +117,7 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         dictionary.append(f.name)
     options = {
         "compression": "zstd",
-        "compression_level": {f.name: double_level if pa.types.is_floating(f.type)
+        "compression_level": {f.name: DOUBLE_ZSTD_LEVEL if pa.types.is_floating(f.type)
                               else ZSTD_LEVEL for f in schema},
         "use_dictionary": dictionary,
         "write_statistics": True,
@@ -123,18 +127,11 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     if blooms and _writes_bloom_filters():
         options["bloom_filter_options"] = blooms
     if _writer_takes("max_rows_per_page"):
-        options["max_rows_per_page"] = UNCAPPED_ROWS_PER_PAGE
+        options["max_rows_per_page"] = PAGE_ROWS
     if page_bytes:
         options["data_page_size"] = page_bytes
         options["write_page_index"] = True
     return options
-
-
-def _page_options(table: str) -> dict:
-    if table not in PAGES:
-        return {}
-    page_bytes, double_level = PAGES[table]
-    return {"page_bytes": page_bytes, "double_level": double_level}
 
 
 @functools.cache
@@ -183,7 +180,7 @@ class PartitionWriter:
                                             self.table.schema, sample, bloom=self.table.bloom,
                                             delta=self.table.delta,
                                             row_group_rows=self.table.row_group_rows,
-                                            **_page_options(self.table.name)))
+                                            page_bytes=PAGE_BYTES.get(self.table.name)))
 
     def write(self, data: pa.Table) -> None:
         if self._schema is None:
