@@ -264,6 +264,42 @@ def test_many_blocks_and_batches_match_cyvcf2(tmp_path):
     assert notes == ["13 multi-allelic record(s) skipped"]
 
 
+def test_blocks_parsed_side_by_side_stay_in_order_and_name_the_bad_line(tmp_path, monkeypatch):
+    """With small read blocks many are parsed at once on threads: blocks the fast path refuses
+    (a record with an extra FORMAT field) are read in their place, records come out in file
+    order, and a bad record far into the file is named by its own line."""
+    from ratgtex_db.readers import vcf
+
+    monkeypatch.setattr(vcf, "CHUNK_BYTES", 16 << 10)  # ~20 records of 200 samples a block
+    text = tmp_path / "many.vcf"
+    _random_vcf(text, 3_000, 200, seed=11)
+    lines = text.read_text().splitlines(keepends=True)
+    header = 4
+    for i in (700, 1_901):  # two records with GT:DS: their blocks take the record-by-record path
+        fields = lines[header + i].rstrip("\n").split("\t")
+        fields[8] = "GT:DS"
+        fields[9:] = [f + ":0.5" for f in fields[9:]]
+        lines[header + i] = "\t".join(fields) + "\n"
+    text.write_text("".join(lines))
+    path = tmp_path / VCF_NAME
+    pysam.tabix_compress(str(text), str(path), force=True)
+    variants, dosages, _, notes = read(path)
+    sites, want, _ = cyvcf2_read(path)
+    assert [(v["pos"], v["ref"], v["alt"]) for v in variants] == sites
+    assert dosages == want
+    assert notes == ["4 multi-allelic record(s) skipped"]
+
+    bad = 2_500  # a call that is no call, in the 2,501st record
+    fields = lines[header + bad].split("\t")
+    fields[42] = "2/7"
+    lines[header + bad] = "\t".join(fields)
+    text.write_text("".join(lines))
+    pysam.tabix_compress(str(text), str(path), force=True)
+    with pytest.raises(FormatError) as err:
+        read(path)
+    assert err.value.line == header + bad + 1
+    assert "S0033" in str(err.value)
+
 def test_the_two_decoders_agree():
     """decode_fixed and decode_any give the same bytes for the release's layout, and
     decode_fixed refuses (returns None) what it cannot read instead of guessing."""
