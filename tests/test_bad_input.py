@@ -58,29 +58,26 @@ def _write_bad_release(root: Path, tiny_v4: Path) -> dict[str, str]:
     name = _name("cis_qtl_signif", tissue="BLA", modality="stability")
     (x / name).write_bytes(gzip.compress(_signif(2).replace("slope_se", "se").encode()))
     expect[name] = "header lacks column(s) 'slope_se'"
+    def one_bad_line(modality: str, rows: int, line: int, old: str | None, new: str) -> str:
+        """A signif file whose data line ``line`` (1-based, header = 1) has ``old`` replaced
+        by ``new`` (the whole line when ``old`` is None); returns its name."""
+        name = _name("cis_qtl_signif", tissue="NAcc", modality=modality)
+        text = _signif(rows).splitlines(keepends=True)
+        text[line - 1] = new if old is None else text[line - 1].replace(old, new)
+        (x / name).write_bytes(gzip.compress("".join(text).encode()))
+        return name
+
     # bad: wrong column count on a data line (line 3)
-    name = _name("cis_qtl_signif", tissue="NAcc", modality="expression")
-    text = _signif(3).splitlines(keepends=True)
-    text[2] = "Grin2b\tchr1:5\t1\n"
-    (x / name).write_bytes(gzip.compress("".join(text).encode()))
-    expect[name] = ":3: wrong number of fields"
+    expect[one_bad_line("expression", 3, 3, None, "Grin2b\tchr1:5\t1\n")] = \
+        ":3: wrong number of fields"
     # bad: non-numeric text in a numeric column (line 4, column pval_nominal)
-    name = _name("cis_qtl_signif", tissue="NAcc", modality="splicing")
-    text = _signif(3).splitlines(keepends=True)
-    text[3] = text[3].replace("1.23457e-08", "n/a")
-    (x / name).write_bytes(gzip.compress("".join(text).encode()))
-    expect[name] = ":4: column 'pval_nominal': expected a number, found 'n/a'"
+    expect[one_bad_line("splicing", 3, 4, "1.23457e-08", "n/a")] = \
+        ":4: column 'pval_nominal': expected a number, found 'n/a'"
     # bad: variant ids that are not chrN:pos with pos an INTEGER (lines 3 and 4)
-    name = _name("cis_qtl_signif", tissue="NAcc", modality="alt_TSS")
-    text = _signif(4).splitlines(keepends=True)
-    text[2] = text[2].replace("chr1:1001", "chr1:+1001")
-    (x / name).write_bytes(gzip.compress("".join(text).encode()))
-    expect[name] = ":3: column 'variant_id': expected a variant id chrN:pos, found 'chr1:+1001'"
-    name = _name("cis_qtl_signif", tissue="NAcc", modality="alt_polyA")
-    text = _signif(4).splitlines(keepends=True)
-    text[3] = text[3].replace("chr1:1002", "chr1:99999999999")
-    (x / name).write_bytes(gzip.compress("".join(text).encode()))
-    expect[name] = ":4: column 'variant_id': expected a variant id chrN:pos with a position"
+    expect[one_bad_line("alt_TSS", 4, 3, "chr1:1001", "chr1:+1001")] = \
+        ":3: column 'variant_id': expected a variant id chrN:pos, found 'chr1:+1001'"
+    expect[one_bad_line("alt_polyA", 4, 4, "chr1:1002", "chr1:99999999999")] = \
+        ":4: column 'variant_id': expected a variant id chrN:pos with a position"
     # bad: empty 0-byte file
     name = _name("exon")
     (root / name).write_bytes(b"")
