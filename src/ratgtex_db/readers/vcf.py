@@ -56,7 +56,7 @@ _FIXED = re.compile(rb"([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*
 _WITH_FORMAT = re.compile(_FIXED.pattern + rb"\t([^\t\n]*)\t")
 _VARIANT_RE = re.compile(rb"chr[0-9A-Za-z]+:[0-9]+")
 _VARIANT_PATTERN = "^" + _VARIANT_RE.pattern.decode() + "$"
-#: The fixed columns of a block's records, parsed by Arrow in one go (see _Records.scan_fast).
+#: The fixed columns of a block's records, parsed by Arrow in one go (see _Records.parse_fast).
 _PREFIX_READ = pacsv.ReadOptions(column_names=FIXED_COLUMNS, block_size=1 << 20,
                                  use_threads=False)
 _PREFIX_PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
@@ -288,20 +288,11 @@ class _Records:
                               f"not UTF-8 text ({err})") from None
         self._add(piece, calls)
 
-    def scan_fast(self, buf: bytes, start: int, stop: int) -> bool:
-        """:meth:`scan` for a block of records in the release's layout only (FORMAT ``GT``,
-        ``4 * samples`` bytes of calls). Returns False, having changed nothing, when any record
-        is not of that layout or not valid; :meth:`scan` then reads the block (and names the
-        line of what is wrong)."""
-        parsed = self.parse_fast(buf, start, stop)
-        if parsed is None:
-            return False
-        self.commit(parsed)
-        return True
-
     def parse_fast(self, buf: bytes, start: int, stop: int) -> _Parsed | None:
-        """The records of a block in the release's layout, or None (see :meth:`scan_fast`):
-        the fixed columns of all records are parsed by Arrow at once, so Python only finds the
+        """The records of a block in the release's layout only (FORMAT ``GT``, ``4 * samples``
+        bytes of calls), to :meth:`commit`; None when any record is not of that layout or not
+        valid, and :meth:`scan` then reads the block (and names the line of what is wrong).
+        The fixed columns of all records are parsed by Arrow at once, so Python only finds the
         line ends. Changes no state, so that blocks can be parsed on several threads (Arrow
         and numpy release the GIL) and committed in order."""
         n, width = self.n, 4 * self.n
