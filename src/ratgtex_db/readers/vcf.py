@@ -146,7 +146,6 @@ def read_header(name: str, stream: BinaryIO) -> tuple[int, list[str]]:
     return lines, samples
 
 
-
 def _take_calls(view: memoryview, gs: int, end: int, cr: bool, fixed: np.ndarray,
                 fixed_view: memoryview, filled: int, width: int) -> int:
     """Copy one record's GT calls ``view[gs:end]`` and its line end into ``fixed`` at
@@ -157,6 +156,7 @@ def _take_calls(view: memoryview, gs: int, end: int, cr: bool, fixed: np.ndarray
     else:
         fixed_view[filled:filled + width] = view[gs:end + 1]
     return filled + width
+
 
 @dataclass
 class _Parsed:
