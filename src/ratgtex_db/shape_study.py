@@ -98,23 +98,27 @@ class _AfterHeader:
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
-        self._first: bytes | None = None
+        self._started = False
+        self._newline = False  # the header's empty line, still to be read
 
-    def _skip(self) -> None:
-        if self._first is None:
-            self._first = self._stream.readline()
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._newline = bool(self._stream.readline())
 
     def read(self, size: int = -1) -> bytes:
-        if self._first is None:
-            self._skip()
-            rest = self._stream.read(size)
-            return b"\n" + rest if self._first else rest
+        """At most ``size`` bytes (all with -1), as a file's ``read``."""
+        self._start()
+        if self._newline and size != 0:
+            self._newline = False
+            return b"\n" + self._stream.read(size - 1 if size > 0 else size)
         return self._stream.read(size)
 
     def readline(self, size: int = -1) -> bytes:
-        if self._first is None:
-            self._skip()
-            return b"\n" if self._first else b""
+        self._start()
+        if self._newline:
+            self._newline = False
+            return b"\n"
         return self._stream.readline(size)
 
     def close(self) -> None:

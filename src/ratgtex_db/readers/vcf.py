@@ -180,8 +180,8 @@ class _Records:
         self.line = line  # lines consumed so far
         self.n_multi = self.n_no_alt = self.n_bad = 0
         self._chrom_of: dict[bytes, str] = {}
-        self._fixed = np.empty(0, dtype=np.uint8)  # the calls' buffer of scan
-        #: buffers of parse_fast, one per block being parsed (reused: fresh pages cost a fault)
+        #: buffers for a block's calls, one per block being parsed (reused: fresh pages cost a
+        #: fault each), shared by scan and the threads of parse_fast
         self._buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._new_batch()
 
@@ -210,9 +210,7 @@ class _Records:
         n, width = self.n, 4 * self.n
         view = memoryview(buf)
         # sample parts of the release's layout, back to back (at most the piece's bytes)
-        if n and len(self._fixed) < stop - start:  # reused: fresh pages cost a fault each
-            self._fixed = np.empty(stop - start, dtype=np.uint8)
-        fixed = self._fixed
+        fixed = self._take_buffer(stop - start if n else 0)
         fixed_view, filled = memoryview(fixed), 0
         fixed_rows: list[int] = []
         other, other_rows = bytearray(), []
@@ -287,6 +285,16 @@ class _Records:
             raise self._error(first, f"an ID, REF or ALT value in lines {first}-{self.line} is "
                               f"not UTF-8 text ({err})") from None
         self._add(piece, calls)
+        self._buffers.put(fixed)  # decoded: the calls are copied out
+
+    def _take_buffer(self, size: int) -> np.ndarray:
+        """A buffer of at least ``size`` bytes for a block's calls (give it back with
+        ``self._buffers.put`` once decoded; one not given back is only not reused)."""
+        try:
+            buf = self._buffers.get_nowait()
+        except queue.Empty:
+            return np.empty(max(size, CHUNK_BYTES), dtype=np.uint8)
+        return buf if len(buf) >= size else np.empty(size, dtype=np.uint8)
 
     def parse_fast(self, buf: bytes, start: int, stop: int) -> _Parsed | None:
         """The records of a block in the release's layout only (FORMAT ``GT``, ``4 * samples``
@@ -300,11 +308,8 @@ class _Records:
             return None
         find = buf.find
         view = memoryview(buf)
-        fixed = self._buffers.get_nowait() if not self._buffers.empty() else \
-            np.empty(CHUNK_BYTES, dtype=np.uint8)
+        fixed = self._take_buffer(stop - start)
         try:
-            if len(fixed) < stop - start:
-                fixed = np.empty(stop - start, dtype=np.uint8)
             fixed_view, filled = memoryview(fixed), 0
             prefixes: list[memoryview | bytes] = []
             at = start
