@@ -38,3 +38,43 @@ def test_row_groups_are_even_and_encodings_follow_the_data(tmp_path):
     assert got.schema == table.schema  # dictionary input is stored as a plain string column
     assert got.num_rows == n and got.column("chrom").unique().to_pylist() == ["chr1"]
     assert got.column("pos").to_pylist() == list(range(n))
+
+
+def test_dictionaries_by_kind_of_column_and_exact_values(tmp_path):
+    """Ids repeated ~50 times and allele frequencies k/2n get dictionaries; near-distinct
+    doubles and allele counts with a few percent distinct stay plain; every double reads back
+    bit for bit."""
+    table = TABLES["cis_qtl_signif"]
+    n, rats = 20_000, 400
+    k = pa.array([(j * 7919) % (2 * rats) for j in range(n)], pa.int32())
+    columns = {
+        "phenotype_id": pa.array([f"Gene{j // 50}__grp_1_upstream_NM_{j // 50:06d}.1"
+                                  for j in range(n)]),  # 2% distinct
+        "gene_id": pa.array([f"Gene{j // 50}" for j in range(n)]),
+        "variant_id": pa.array([f"chr1:{1000 + j}" for j in range(n)]),
+        "chrom": pa.array(["chr1"] * n),
+        "pos": pa.array(range(1000, 1000 + n), pa.int32()),
+        "tss_distance": pa.array([j % 5000 - 2500 for j in range(n)], pa.int32()),
+        "af": pa.array([x / (2 * rats) for x in k.to_pylist()]),  # 4% distinct
+        "ma_samples": pa.array([j % 700 for j in range(n)], pa.int32()),  # 3.5% distinct
+        "ma_count": pa.array([j % 900 for j in range(n)], pa.int32()),
+        "pval_nominal": pa.array([float(f"{(j + 1) / 3e9:.6g}") for j in range(n)]),
+        "slope": pa.array([float(f"{(j * 0.6180339) % 1 - 0.5:.6g}") for j in range(n)]),
+        "slope_se": pa.array([float(f"{0.05 + (j * 0.7548776) % 1 / 10:.6g}") for j in range(n)]),
+        "pval_nominal_threshold": pa.array([1e-5 + (j // 50) * 1e-9 for j in range(n)]),
+    }
+    source = pa.table({c: columns[c] for c in table.column_names})
+    writer = PartitionWriter(table, tmp_path)
+    writer.write(source)
+    path = writer.close()
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    enc = {meta.column(j).path_in_schema: meta.column(j).encodings
+           for j in range(meta.num_columns)}
+    dictionary = {c for c, e in enc.items() if "RLE_DICTIONARY" in e}
+    assert {"phenotype_id", "gene_id", "chrom", "af", "pval_nominal_threshold"} <= dictionary
+    assert not dictionary & {"variant_id", "pos", "ma_samples", "ma_count",
+                             "pval_nominal", "slope", "slope_se"}
+    got = pq.read_table(path)
+    for c in ("af", "pval_nominal", "slope", "slope_se", "pval_nominal_threshold"):
+        assert got.column(c).cast(pa.float64()).to_numpy().view("u8").tolist() == \
+            source.column(c).to_numpy().view("u8").tolist(), c

@@ -35,11 +35,17 @@ DOUBLE_ZSTD_LEVEL = 5
 SORT_MEMORY_LIMIT = "256MB"
 
 
-#: A column gets dictionary pages when at most this share of a first batch's values differ:
-#: ids of phenotypes, genes, chromosomes and samples. Variant ids and positions are smaller
-#: plain + zstd even where they repeat (rows come grouped by gene in position order, which zstd
-#: matches better than dictionary indices): signif ~45%, cis_pvals 1.01x -> 0.89x the gzip.
-DICTIONARY_MAX_DISTINCT = 0.01
+#: A column gets dictionary pages when at most this share of a first batch's values differ
+#: (by kind: string, integer, double). Strings: ids of phenotypes, genes, chromosomes and
+#: samples; variant ids are smaller plain + zstd even where they repeat (rows come grouped by
+#: gene in position order, which zstd matches better than dictionary indices): signif ~45%,
+#: cis_pvals 1.01x -> 0.89x the gzip. A signif phenotype id repeats ~70-1,300 times (1.2-1.6%
+#: distinct in the synthetic release): as a dictionary it takes 0.72 against 0.89 MB on the
+#: 4M-row file, and DuckDB tests an equality filter once per dictionary entry. Integers: the
+#: allele counts (3.6-4.8% distinct) are smaller plain (1.82 against 2.46 MB). Doubles are
+#: mostly distinct 6-digit values, smaller plain; but a signif ``af`` is k/2n over the tissue's
+#: rats (17-26% distinct in 8,192 rows): 4.38 against 5.10 MB as a dictionary.
+DICTIONARY_MAX_DISTINCT: dict[str, float] = {"string": 0.05, "integer": 0.01, "double": 0.25}
 #: Rows of the sample whose distinct shares decide the dictionaries and size the bloom filters
 #: (a share falls as the sample grows: the pair files' allele counts flip to dictionaries, 1%
 #: larger, when measured on a 38k-row first batch instead of the ~8.6k rows it was tuned on).
@@ -81,6 +87,12 @@ PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024, "expression": 64 * 10
 PAGE_ROWS = 20_000
 
 
+def _kind(t: pa.DataType) -> str:
+    if pa.types.is_floating(t):
+        return "double"
+    return "integer" if pa.types.is_integer(t) else "string"
+
+
 def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)
@@ -92,10 +104,10 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     row_group_rows: int = 256 * 1024, page_bytes: int | None = None) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
-    Doubles are never dictionary-encoded: plain + zstd measured smaller and faster than
-    dictionary or byte-stream-split pages on 6-digit statistics. Columns whose values repeat
-    (``sample``, the first batch, decides) get dictionaries; mostly distinct ones (positions,
-    TSS distances, variant ids of pair files) are smaller and faster to write plain. The
+    Columns whose values repeat (``sample``, the first batch, decides by the share of distinct
+    values, ``DICTIONARY_MAX_DISTINCT``) get dictionaries; mostly distinct ones (positions,
+    TSS distances, variant ids of pair files, 6-digit statistics) are smaller and faster to
+    write plain (doubles: plain + zstd measured smaller than byte-stream-split pages). The
     ``delta`` columns get DELTA_BINARY_PACKED pages instead. Without a sample every other
     non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
     sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
@@ -116,9 +128,12 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         if f.name in delta:
             encoding[f.name] = "DELTA_BINARY_PACKED"
             continue
-        if pa.types.is_floating(f.type) or pa.types.is_binary(f.type):
-            continue  # binary: packed genotype calls, one distinct value per row
-        if usable and _distinct_share(sample.column(f.name)) > DICTIONARY_MAX_DISTINCT:
+        if pa.types.is_binary(f.type):
+            continue  # packed genotype calls, one distinct value per row
+        if pa.types.is_floating(f.type) and not usable:
+            continue
+        limit = DICTIONARY_MAX_DISTINCT[_kind(f.type)]
+        if usable and _distinct_share(sample.column(f.name)) > limit:
             continue
         dictionary.append(f.name)
     options = {
