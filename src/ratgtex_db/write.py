@@ -101,6 +101,7 @@ def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
 
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     bloom: tuple[str, ...] = (), delta: tuple[str, ...] = (),
+                    dictionary: tuple[str, ...] = (),
                     row_group_rows: int = 256 * 1024, page_bytes: int | None = None) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
@@ -108,13 +109,14 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     values, ``DICTIONARY_MAX_DISTINCT``) get dictionaries; mostly distinct ones (positions,
     TSS distances, variant ids of pair files, 6-digit statistics) are smaller and faster to
     write plain (doubles: plain + zstd measured smaller than byte-stream-split pages). The
-    ``delta`` columns get DELTA_BINARY_PACKED pages instead. Without a sample every other
+    ``delta`` columns get DELTA_BINARY_PACKED pages instead; the ``dictionary`` columns
+    always get dictionaries. Without a sample every other
     non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
     sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
     ``page_bytes``: data pages of about this many bytes, and a page index. Pages hold at most
     ``PAGE_ROWS`` rows.
     """
-    dictionary = []
+    dictionaries = []
     encoding: dict[str, str] = {}
     blooms: dict[str, dict] = {}
     usable = sample is not None and sample.num_rows >= 100
@@ -128,19 +130,20 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         if f.name in delta:
             encoding[f.name] = "DELTA_BINARY_PACKED"
             continue
-        if pa.types.is_binary(f.type):
-            continue  # packed genotype calls, one distinct value per row
-        if pa.types.is_floating(f.type) and not usable:
-            continue
-        limit = DICTIONARY_MAX_DISTINCT[_kind(f.type)]
-        if usable and _distinct_share(sample.column(f.name)) > limit:
-            continue
-        dictionary.append(f.name)
+        if f.name not in dictionary:
+            if pa.types.is_binary(f.type):
+                continue  # packed genotype calls, one distinct value per row
+            if pa.types.is_floating(f.type) and not usable:
+                continue
+            limit = DICTIONARY_MAX_DISTINCT[_kind(f.type)]
+            if usable and _distinct_share(sample.column(f.name)) > limit:
+                continue
+        dictionaries.append(f.name)
     options = {
         "compression": "zstd",
         "compression_level": {f.name: DOUBLE_ZSTD_LEVEL if pa.types.is_floating(f.type)
                               else ZSTD_LEVEL for f in schema},
-        "use_dictionary": dictionary,
+        "use_dictionary": dictionaries,
         "write_statistics": True,
     }
     if encoding:
@@ -200,6 +203,7 @@ class PartitionWriter:
                                         **parquet_options(
                                             self.table.schema, sample, bloom=self.table.bloom,
                                             delta=self.table.delta,
+                                            dictionary=self.table.dictionary,
                                             row_group_rows=self.table.row_group_rows,
                                             page_bytes=PAGE_BYTES.get(self.table.name)))
 
