@@ -68,7 +68,7 @@ class Table:
     #: layout repeats with a period longer than that sample, such as a long matrix's rat ids,
     #: which recur once per phenotype (every ~50-1,500 rows). In the release-shaped lake the
     #: files of tissues with more than ~410 rats stored them plain: 0.55 bytes per row against
-    #: 0.10 as a dictionary (phenotypes 77 of 1,944 MB).
+    #: 0.10 as a dictionary (77 MB of the 1,944 MB of phenotypes).
     dictionary: tuple[str, ...] = ()
 
     @property

@@ -88,6 +88,7 @@ PAGE_ROWS = 20_000
 
 
 def _kind(t: pa.DataType) -> str:
+    """The key of ``DICTIONARY_MAX_DISTINCT`` for a column type (booleans count as strings)."""
     if pa.types.is_floating(t):
         return "double"
     return "integer" if pa.types.is_integer(t) else "string"
@@ -110,11 +111,10 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     TSS distances, variant ids of pair files, 6-digit statistics) are smaller and faster to
     write plain (doubles: plain + zstd measured smaller than byte-stream-split pages). The
     ``delta`` columns get DELTA_BINARY_PACKED pages instead; the ``dictionary`` columns
-    always get dictionaries. Without a sample every other
-    non-double column gets a dictionary. The ``bloom`` columns get a bloom filter per row group
-    sized for the distinct values a row group of ``row_group_rows`` holds (from the sample).
-    ``page_bytes``: data pages of about this many bytes, and a page index. Pages hold at most
-    ``PAGE_ROWS`` rows.
+    always get dictionaries. Without a sample every other non-double column gets a dictionary.
+    The ``bloom`` columns get a bloom filter per row group sized for the distinct values a row
+    group of ``row_group_rows`` holds (from the sample). ``page_bytes``: data pages of about
+    this many bytes, and a page index. Pages hold at most ``PAGE_ROWS`` rows.
     """
     dictionaries = []
     encoding: dict[str, str] = {}
