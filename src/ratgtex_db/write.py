@@ -110,7 +110,8 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     values, ``DICTIONARY_MAX_DISTINCT``) get dictionaries; mostly distinct ones (positions,
     TSS distances, variant ids of pair files, 6-digit statistics) are smaller and faster to
     write plain (doubles: plain + zstd measured smaller than byte-stream-split pages). The
-    ``delta`` columns get DELTA_BINARY_PACKED pages instead; the ``dictionary`` columns
+    ``delta`` columns get delta pages instead (integers DELTA_BINARY_PACKED, strings
+    DELTA_BYTE_ARRAY); the ``dictionary`` columns
     always get dictionaries. Without a sample every other non-double column gets a dictionary.
     The ``bloom`` columns get a bloom filter per row group sized for the distinct values a row
     group of ``row_group_rows`` holds (from the sample). ``page_bytes``: data pages of about
@@ -128,7 +129,8 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
             ndv = max(256, min(row_group_rows, int(2 * share * row_group_rows)))
             blooms[f.name] = {"ndv": ndv, "fpp": BLOOM_FPP}
         if f.name in delta:
-            encoding[f.name] = "DELTA_BINARY_PACKED"
+            encoding[f.name] = ("DELTA_BINARY_PACKED" if pa.types.is_integer(f.type)
+                                else "DELTA_BYTE_ARRAY")
             continue
         if f.name not in dictionary:
             if pa.types.is_binary(f.type):
