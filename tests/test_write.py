@@ -40,6 +40,17 @@ def test_row_groups_are_even_and_encodings_follow_the_data(tmp_path):
     assert got.column("pos").to_pylist() == list(range(n))
 
 
+def _write_and_encodings(table, source: pa.Table, tmp_path, **kw) -> tuple:
+    """Write ``source`` as one partition of ``table``; the file and its first row group's
+    encodings by column."""
+    writer = PartitionWriter(table, tmp_path, **kw)
+    writer.write(source)
+    path = writer.close()
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    return path, {meta.column(j).path_in_schema: meta.column(j).encodings
+                  for j in range(meta.num_columns)}
+
+
 def test_dictionaries_by_kind_of_column_and_exact_values(tmp_path):
     """Ids repeated ~50 times and allele frequencies k/2n get dictionaries; near-distinct
     doubles and allele counts with a few percent distinct stay plain; every double reads back
@@ -64,12 +75,7 @@ def test_dictionaries_by_kind_of_column_and_exact_values(tmp_path):
         "pval_nominal_threshold": pa.array([1e-5 + (j // 50) * 1e-9 for j in range(n)]),
     }
     source = pa.table({c: columns[c] for c in table.column_names})
-    writer = PartitionWriter(table, tmp_path)
-    writer.write(source)
-    path = writer.close()
-    meta = pq.ParquetFile(path).metadata.row_group(0)
-    enc = {meta.column(j).path_in_schema: meta.column(j).encodings
-           for j in range(meta.num_columns)}
+    path, enc = _write_and_encodings(table, source, tmp_path)
     dictionary = {c for c, e in enc.items() if "RLE_DICTIONARY" in e}
     assert {"phenotype_id", "gene_id", "chrom", "af", "pval_nominal_threshold"} <= dictionary
     assert not dictionary & {"variant_id", "pos", "ma_samples", "ma_count",
@@ -96,12 +102,8 @@ def test_long_matrix_rat_ids_are_dictionaries_whatever_the_rat_count(tmp_path):
         "rat_id": pa.array(rats * genes),
         "value": pa.array([float(i % 977) / 7 for i in range(n)]),
     })
-    writer = PartitionWriter(table, tmp_path, presorted=True)
-    writer.write(source.select(table.column_names))
-    path = writer.close()
-    meta = pq.ParquetFile(path).metadata.row_group(0)
-    enc = {meta.column(j).path_in_schema: meta.column(j).encodings
-           for j in range(meta.num_columns)}
+    path, enc = _write_and_encodings(table, source.select(table.column_names), tmp_path,
+                                     presorted=True)
     assert "RLE_DICTIONARY" in enc["rat_id"]
     assert pq.read_table(path).column("rat_id").to_pylist() == rats * genes
 
@@ -126,12 +128,7 @@ def test_trans_positions_and_ids_in_genome_order_get_delta_pages(tmp_path):
         "slope_se": pa.array([float(f"{0.05 + (i % 89) / 400:.6g}") for i in range(n)]),
         "af": pa.array([(i % 800) / 800 for i in range(n)]),
     }).select(table.column_names)
-    writer = PartitionWriter(table, tmp_path)
-    writer.write(source)
-    path = writer.close()
-    meta = pq.ParquetFile(path).metadata.row_group(0)
-    enc = {meta.column(j).path_in_schema: meta.column(j).encodings
-           for j in range(meta.num_columns)}
+    path, enc = _write_and_encodings(table, source, tmp_path)
     assert "DELTA_BINARY_PACKED" in enc["pos"]
     assert "DELTA_BYTE_ARRAY" in enc["variant_id"]
     con = duckdb.connect()
