@@ -59,7 +59,7 @@ BLOOM_FPP = 0.01
 
 #: Bytes per data page (with a page index) of the tables looked up by id: DuckDB reads only the
 #: pages of a hit row group that hold selected rows, so a gene's or variant's few hundred rows
-#: no longer inflate the whole 16k-row group of every column. A byte limit keeps the bulky
+#: no longer inflate the whole row group of every column. A byte limit keeps the bulky
 #: columns (doubles: ~8k rows per page) finely split and the small ones (ids, positions) in few
 #: pages, whose zstd matches across a window's repeated runs are what keeps the lake small.
 #: Measured on the release-shaped lake (78 files, 27 M rows; CPU ms per ad hoc lookup, gene /
@@ -94,6 +94,18 @@ def _kind(t: pa.DataType) -> str:
     return "integer" if pa.types.is_integer(t) else "string"
 
 
+def _repeats(f: pa.Field, sample: pa.Table | None) -> bool:
+    """Whether a column's values repeat enough for dictionary pages: at most the share of
+    distinct values ``DICTIONARY_MAX_DISTINCT`` gives its kind in ``sample``; without a sample,
+    every column but the doubles. Never binary columns (packed genotype calls, one distinct
+    value per row)."""
+    if pa.types.is_binary(f.type):
+        return False
+    if sample is None:
+        return not pa.types.is_floating(f.type)
+    return _distinct_share(sample.column(f.name)) <= DICTIONARY_MAX_DISTINCT[_kind(f.type)]
+
+
 def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)
@@ -111,36 +123,29 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     TSS distances, variant ids of pair files, 6-digit statistics) are smaller and faster to
     write plain (doubles: plain + zstd measured smaller than byte-stream-split pages). The
     ``delta`` columns get delta pages instead (integers DELTA_BINARY_PACKED, strings
-    DELTA_BYTE_ARRAY); the ``dictionary`` columns
-    always get dictionaries. Without a sample every other non-double column gets a dictionary.
-    The ``bloom`` columns get a bloom filter per row group sized for the distinct values a row
-    group of ``row_group_rows`` holds (from the sample). ``page_bytes``: data pages of about
-    this many bytes, and a page index. Pages hold at most ``PAGE_ROWS`` rows.
+    DELTA_BYTE_ARRAY); the ``dictionary`` columns always get dictionaries. Without a sample
+    every other non-double column gets a dictionary. The ``bloom`` columns get a bloom filter
+    per row group sized for the distinct values a row group of ``row_group_rows`` holds (from
+    the sample). ``page_bytes``: data pages of about this many bytes, and a page index. Pages
+    hold at most ``PAGE_ROWS`` rows.
     """
     dictionaries = []
     encoding: dict[str, str] = {}
     blooms: dict[str, dict] = {}
-    usable = sample is not None and sample.num_rows >= 100
-    if usable:  # the same share whatever the size of the reader's first batch
+    if sample is not None and sample.num_rows < 100:
+        sample = None
+    if sample is not None:  # the same share whatever the size of the reader's first batch
         sample = sample.slice(0, SAMPLE_ROWS)
     for f in schema:
         if f.name in bloom:
-            share = _distinct_share(sample.column(f.name)) if usable else 1.0
+            share = _distinct_share(sample.column(f.name)) if sample is not None else 1.0
             ndv = max(256, min(row_group_rows, int(2 * share * row_group_rows)))
             blooms[f.name] = {"ndv": ndv, "fpp": BLOOM_FPP}
         if f.name in delta:
             encoding[f.name] = ("DELTA_BINARY_PACKED" if pa.types.is_integer(f.type)
                                 else "DELTA_BYTE_ARRAY")
-            continue
-        if f.name not in dictionary:
-            if pa.types.is_binary(f.type):
-                continue  # packed genotype calls, one distinct value per row
-            if pa.types.is_floating(f.type) and not usable:
-                continue
-            limit = DICTIONARY_MAX_DISTINCT[_kind(f.type)]
-            if usable and _distinct_share(sample.column(f.name)) > limit:
-                continue
-        dictionaries.append(f.name)
+        elif f.name in dictionary or _repeats(f, sample):
+            dictionaries.append(f.name)
     options = {
         "compression": "zstd",
         "compression_level": {f.name: DOUBLE_ZSTD_LEVEL if pa.types.is_floating(f.type)
