@@ -300,6 +300,7 @@ def test_blocks_parsed_side_by_side_stay_in_order_and_name_the_bad_line(tmp_path
     assert err.value.line == header + bad + 1
     assert "S0033" in str(err.value)
 
+
 def test_the_two_decoders_agree():
     """decode_fixed and decode_any give the same bytes for the release's layout, and
     decode_fixed refuses (returns None) what it cannot read instead of guessing."""
