@@ -41,15 +41,17 @@ def _rss_of(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
 
 
 def release(scale: str, seed: int = 1) -> Path:
-    """A cached synthetic release of ``scale`` (generated once)."""
-    from ratgtex_db.synth import synthesize
-
+    """A cached synthetic release of ``scale`` (generated once, in a child process: a child's
+    peak RSS as ``wait4`` reports it includes the parent's pages at fork, so the synthesis must
+    not grow this process before the ingests are measured)."""
     root = CACHE / f"release-{scale}-{seed}"
     if not (root / "data" / "v4").exists():
         tmp = CACHE / f".tmp-{scale}-{seed}"
         shutil.rmtree(tmp, ignore_errors=True)
         t0 = time.perf_counter()
-        synthesize(tmp, scale=scale, seed=seed)
+        subprocess.run([sys.executable, "-c", "import sys; from ratgtex_db.synth import "
+                        "synthesize; synthesize(sys.argv[1], scale=sys.argv[2], "
+                        "seed=int(sys.argv[3]))", str(tmp), scale, str(seed)], check=True)
         print(f"synth {scale}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         tmp.rename(root)
     return root
