@@ -480,7 +480,8 @@ def test_unknown_paths_methods_and_versions_are_json(base):
     assert status == 404 and "dyneqtl" in body["error"]
     assert get(base, "/api/v4/sqtl?geneId=x")[0] == 404  # a v1-v3 endpoint
     assert get(base, "/nothing/here")[0] == 404
-    assert get(base, "/api/v4/gene?geneId=x", method="POST")[0] == 405
+    status, _, headers = get(base, "/api/v4/gene?geneId=x", method="POST")
+    assert status == 405 and "GET" in headers.get("allow", "")  # RFC 9110: a 405 names them
 
 
 def _raw(base: str, path: str, method: str = "GET", headers: dict | None = None

@@ -833,8 +833,10 @@ def create_app(db_dir: Path, static: Path | None = None, version: str | None = N
         version="4")
     app.state.portal = portal
 
-    def json_response(status: int, body: Any) -> Response:
-        return Response(dumps(body), status_code=status, media_type="application/json")
+    def json_response(status: int, body: Any, headers: dict[str, str] | None = None
+                      ) -> Response:
+        return Response(dumps(body), status_code=status, media_type="application/json",
+                        headers=headers)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, err: HTTPException) -> Response:
@@ -842,7 +844,8 @@ def create_app(db_dir: Path, static: Path | None = None, version: str | None = N
             msg = f"Not found: {request.url.path}; the API is listed at /api/, docs at /docs"
         else:
             msg = str(err.detail)
-        return json_response(err.status_code, {"error": msg})
+        # the error's own headers stay: a 405 names the methods served (``Allow``, RFC 9110)
+        return json_response(err.status_code, {"error": msg}, getattr(err, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, err: RequestValidationError) -> Response:
