@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ratgtex_db.tables import TABLES
-from ratgtex_db.write import PartitionWriter
+from ratgtex_db.write import PartitionWriter, RunSorter
 
 
 def test_row_groups_are_even_and_encodings_follow_the_data(tmp_path):
@@ -108,21 +108,23 @@ def test_long_matrix_rat_ids_are_dictionaries_whatever_the_rat_count(tmp_path):
     assert pq.read_table(path).column("rat_id").to_pylist() == rats * genes
 
 
-def test_trans_positions_and_ids_in_genome_order_get_delta_pages(tmp_path):
-    """Trans pairs come one variant after another: `pos` gets DELTA_BINARY_PACKED pages and
-    `variant_id` DELTA_BYTE_ARRAY ones; DuckDB reads every value back and finds an id through
-    its bloom filter."""
+def test_trans_pairs_by_chromosome_then_gene_with_delta_pages(tmp_path):
+    """Trans pairs come one variant after another; each chromosome's run is stored ordered by
+    gene (phenotype, then position; ties in file order), so the row groups' min/max of
+    ``gene_id`` are narrow. `pos` gets DELTA_BINARY_PACKED pages and `variant_id`
+    DELTA_BYTE_ARRAY ones; DuckDB reads every value back, in that order, and finds a gene on
+    statistics and an id through its bloom filter."""
     import duckdb
 
     table = TABLES["trans_qtl_pairs"]
     n = 40_000
-    pos = [100 + 37 * i for i in range(n)]
+    pos = [100 + 37 * (i // 2) for i in range(n)]  # two genes per variant
     chrom = ["chr1" if i < n // 2 else "chr10" for i in range(n)]
+    genes = [f"Gene{(i * 7) % 2000:04d}" for i in range(n)]
     source = pa.table({
         "variant_id": pa.array([f"{c}:{p}" for c, p in zip(chrom, pos, strict=True)]),
         "chrom": pa.array(chrom), "pos": pa.array(pos, pa.int32()),
-        "phenotype_id": pa.array([f"Gene{(i * 7) % 2000}" for i in range(n)]),
-        "gene_id": pa.array([f"Gene{(i * 7) % 2000}" for i in range(n)]),
+        "phenotype_id": pa.array(genes), "gene_id": pa.array(genes),
         "pval": pa.array([float(f"{1e-5 / (1 + i % 997):.6g}") for i in range(n)]),
         "slope": pa.array([float(f"{(i % 113) / 50 - 1:.6g}") for i in range(n)]),
         "slope_se": pa.array([float(f"{0.05 + (i % 89) / 400:.6g}") for i in range(n)]),
@@ -131,11 +133,42 @@ def test_trans_positions_and_ids_in_genome_order_get_delta_pages(tmp_path):
     path, enc = _write_and_encodings(table, source, tmp_path)
     assert "DELTA_BINARY_PACKED" in enc["pos"]
     assert "DELTA_BYTE_ARRAY" in enc["variant_id"]
+    rows = [tuple(r.values()) for r in source.to_pylist()]
+    names = table.column_names
+    c, ph, ps, v = (names.index(k) for k in ("chrom", "phenotype_id", "pos", "variant_id"))
+    want = sorted(rows, key=lambda r: (r[c] != "chr1", r[ph], r[ps], r[v]))
     con = duckdb.connect()
-    columns = ", ".join(table.column_names)
-    got = con.execute(f"SELECT {columns} FROM read_parquet(?, file_row_number = true) "
+    got = con.execute(f"SELECT {', '.join(names)} FROM read_parquet(?, file_row_number = true) "
                       "ORDER BY file_row_number", [str(path)]).fetchall()
-    assert got == [tuple(r.values()) for r in source.to_pylist()]
+    assert got == want
+    # a gene's rows lie in at most one or two row groups per chromosome: min/max skip the rest
+    groups = con.execute("SELECT count(*) FROM parquet_metadata(?) WHERE path_in_schema = "
+                         "'gene_id' AND ? BETWEEN stats_min_value AND stats_max_value",
+                         [str(path), "Gene1234"]).fetchone()[0]
+    assert 1 <= groups <= 4
     hit = con.execute("SELECT pos FROM read_parquet(?) WHERE variant_id = ?",
                       [str(path), f"chr10:{pos[30_000]}"]).fetchall()
-    assert hit == [(pos[30_000],)]
+    assert hit == [(pos[30_000],)] * 2
+
+
+def test_run_sorter_orders_runs_in_blocks_and_keeps_ties_in_order():
+    """Runs of one chromosome, in arrival order (a chromosome may come back later), each
+    ordered by the other keys; a run longer than the block size is ordered block by block;
+    ties keep their order; dictionary-coded keys are ordered by their values."""
+    chrom = ["chr2"] * 5 + ["chr1"] * 7 + ["chr2"] * 3
+    gene = ["b", "a", "b", "a", "c", "z", "y", "x", "y", "w", "v", "u", "b", "a", "a"]
+    data = pa.table({"chrom": pa.array(chrom).dictionary_encode(),
+                     "phenotype_id": pa.array(gene).dictionary_encode(),
+                     "row": pa.array(range(15))})
+    sorter = RunSorter(("chrom", "phenotype_id"), max_rows=4)
+    out = []
+    for start, size in ((0, 2), (2, 6), (8, 1), (9, 6)):  # runs cut across batches
+        out += sorter.add(data.slice(start, size))
+    out += sorter.finish()
+    got = pa.concat_tables(out)
+    assert got.column("row").to_pylist() == [
+        1, 3, 0, 2, 4,  # chr2: its run ends inside the second batch
+        7, 6, 8, 5,  # chr1: a block, the cap of 4 buffered rows reached after the third batch
+        11, 10, 9,  # the rest of chr1's run
+        13, 14, 12,  # chr2 again: its own run; the tie a, a in arrival order
+    ]
