@@ -226,6 +226,19 @@ def test_zip_members_stream_and_corrupt_member_is_named(tmp_path):
         _read(path)
 
 
+def test_zip_member_of_a_gene_id_with_a_slash(tmp_path):
+    """A `/` in a gene id makes a path inside the archive (release-format 7.20): the gene is
+    the text between the version folder and `.txt`, not a refused member."""
+    path = tmp_path / "all_gene_esnps.v4.zip"
+    head = "variantId\tpValue\tnes\tchromosome\tpos\ttissueSiteDetailId\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("all_gene_esnps.v4/Eno1.txt", head + "chr5:100\t1e-10\t1\tchr5\t100\tBLA\n")
+        zf.writestr("all_gene_esnps.v4/H2-T/a.txt", head + "chr5:200\t2e-10\t-1\tchr5\t200\tIL\n")
+    t, _ = _read(path)
+    assert [(r["gene_id"], r["variant_id"], r["tissue"]) for r in t.to_pylist()] == [
+        ("Eno1", "chr5:100", "BLA"), ("H2-T/a", "chr5:200", "IL")]
+
+
 def test_fastq_map_mixes_single_and_paired(tmp_path):
     path = tmp_path / "fastq_map.NAcc.v4.txt"
     path.write_text("NAcc1/a_1.fq.gz\tNAcc1/a_2.fq.gz\t00077E67B5\nNAcc2/b.fq.gz\t000789972A\n")
