@@ -463,6 +463,7 @@ def test_version_defaults_to_newest_and_unknown_version_is_an_error(db):
     """A version that is not ingested is refused (an empty answer would read as "none")."""
     assert db.version == "v4"
     assert db.eqtls(version="v4").height > 0
+    assert db.eqtls(version="V4").equals(db.eqtls(version="v4"))  # choices: any case
     with pytest.raises(ConfigError, match="version 'v3' is not ingested.*ingested: v4"):
         db.tissues(version="v3")
 

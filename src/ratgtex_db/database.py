@@ -211,6 +211,8 @@ class Database:
         (a version that is not would give empty answers that look like "nothing found")."""
         v = version or self.version
         known = self.ingested_versions()
+        if v not in known:  # choices are case-insensitive: V4, study:eye
+            v = next((k for k in known if k.casefold() == str(v).casefold()), v)
         if v not in known:
             raise ConfigError(f"version {v!r} is not ingested in {self.path}; ingested: "
                               f"{', '.join(known) or '(none)'}; pass one of them to --version")
