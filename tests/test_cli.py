@@ -64,11 +64,18 @@ def test_sql_refuses_writes(release, tmp_path, runner):
     db = tmp_path / "db"
     runner.invoke(app, ["--db", str(db), "ingest", "--quiet", str(release)])
     for stmt in ["CREATE TABLE t (a INT)", f"COPY (SELECT 1) TO '{tmp_path}/x.csv'",
-                 "INSTALL httpfs", f"ATTACH '{tmp_path}/other.duckdb'"]:
+                 "INSTALL httpfs", f"ATTACH '{tmp_path}/other.duckdb'",
+                 f"EXPLAIN ANALYZE COPY (SELECT 1) TO '{tmp_path}/x.csv'",  # runs the COPY
+                 f"explain (format json) copy (select 1) to '{tmp_path}/x.csv'",
+                 f"PRAGMA profile_output = '{tmp_path}/x.csv'", "PRAGMA enable_profiling"]:
         res = runner.invoke(app, ["--db", str(db), "sql", stmt])
         assert res.exit_code == 1, stmt
         assert "read-only" in res.output
     assert not (tmp_path / "x.csv").exists()
+    for stmt in ["EXPLAIN ANALYZE SELECT count(*) FROM genes", "PRAGMA version",
+                 "PRAGMA table_info('genes')"]:
+        res = runner.invoke(app, ["--db", str(db), "sql", stmt])
+        assert res.exit_code == 0, (stmt, res.output)
 
 
 def test_info_and_validate(release, tmp_path, runner):

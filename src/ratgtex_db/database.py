@@ -39,8 +39,16 @@ if TYPE_CHECKING:  # imported when first needed: the CLI renders Rows without th
     from ratgtex_db.result import Result
 
 #: Statement types ``sql`` accepts; anything else (COPY, ATTACH, INSTALL, LOAD, writes) is
-#: refused so that ad hoc SQL can never change the catalog or write files.
+#: refused so that ad hoc SQL can never change the catalog or write files. An EXPLAIN is
+#: checked by the statement it explains (``EXPLAIN ANALYZE COPY ...`` runs the COPY), a PRAGMA
+#: by name (``READ_PRAGMAS``: ``PRAGMA profile_output = 'file'`` would write one).
 READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+#: PRAGMAs that only read: DuckDB's catalog listings and facts.
+READ_PRAGMAS = {"version", "platform", "user_agent", "database_size", "database_list",
+                "show_databases", "show_tables", "show_tables_expanded", "table_info", "show",
+                "storage_info", "functions", "collations", "metadata_info"}
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+_PRAGMA = re.compile(r"^\s*PRAGMA\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(|;?\s*$)", re.IGNORECASE)
 
 
 def _version_key(v: str) -> tuple[int, str]:
@@ -160,12 +168,32 @@ class Database:
         if not statements:
             raise QueryError("empty SQL")
         for st in statements:
-            kind = str(st.type).rsplit(".", 1)[-1].upper()
-            if kind not in READ_STATEMENTS:
-                raise QueryError(
-                    f"{kind} statements are refused: 'sql' is read-only (SELECT, EXPLAIN, "
-                    "PRAGMA only); to change the database use 'ratgtex-db ingest'"
-                )
+            self._check_statement(st)
+
+    def _check_statement(self, st: Any) -> None:
+        kind = str(st.type).rsplit(".", 1)[-1].upper()
+        refused = kind not in READ_STATEMENTS
+        if kind == "EXPLAIN":
+            m = _EXPLAIN.match(st.query)
+            try:
+                inner = self._con.extract_statements(st.query[m.end():]) if m else []
+            except duckdb.Error:
+                inner = []
+            if len(inner) != 1:
+                raise QueryError("cannot tell what this EXPLAIN explains: 'sql' is read-only; "
+                                 "write EXPLAIN [ANALYZE] SELECT ...")
+            self._check_statement(inner[0])
+        elif kind == "PRAGMA":
+            m = _PRAGMA.match(st.query)
+            if not m or m.group(1).lower() not in READ_PRAGMAS:
+                raise QueryError("this PRAGMA is refused: 'sql' is read-only (PRAGMA "
+                                 f"{', '.join(sorted(READ_PRAGMAS))}); settings and files are "
+                                 "not for ad hoc SQL")
+        if refused:
+            raise QueryError(
+                f"{kind} statements are refused: 'sql' is read-only (SELECT, EXPLAIN, "
+                "PRAGMA only); to change the database use 'ratgtex-db ingest'"
+            )
 
     def sql(self, query: str, params: Any = None, *, read_only: bool | None = None) -> Result:
         """Run a query with bound parameters and return a polars DataFrame.
