@@ -124,6 +124,27 @@ def test_second_ingest_stops_with_a_clear_message(tiny_v4, tmp_path):
     assert not ingest([tiny_v4], db).failed  # and nothing is corrupt
 
 
+def test_ingest_waits_for_a_readers_upkeep(tiny_v4, tmp_path):
+    """A reader's upkeep (garbage collection, the snapshot of a copied directory) takes the
+    writer's lock for a moment; an ingest started then waits for it instead of failing."""
+    db = tmp_path / "db"
+    db.mkdir()
+    code = ("import sys, time; from pathlib import Path; from ratgtex_db.lake import IngestLock; "
+            "lock = IngestLock(Path(sys.argv[1]), role='maintenance'); "
+            "assert lock.acquire(quiet=True); print('locked', flush=True); time.sleep(2); "
+            "lock.release()")
+    upkeep = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
+                              text=True)
+    assert upkeep.stdout.readline().strip() == "locked"
+    t0 = time.time()
+    writer = _ingest_proc(db, tiny_v4)
+    _, err = writer.communicate(timeout=300)
+    upkeep.wait(timeout=60)
+    assert writer.returncode == 0, err
+    assert time.time() - t0 >= 1.5  # it did wait
+    assert int(ratgtex_db.open(db).sql("SELECT count(*) AS n FROM ingested_files")["n"][0]) > 0
+
+
 @pytest.mark.parametrize("name", ["with space", "ünïcödé ärten"])
 def test_paths_with_spaces_and_unicode(tiny_v4, tmp_path, name):
     src = tmp_path / name / "release"

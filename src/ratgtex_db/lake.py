@@ -79,33 +79,52 @@ def grace_seconds() -> float:
 # --- the writer's lock ----------------------------------------------------------------------
 
 
+#: Seconds an ingest waits for a reader's upkeep (:func:`maintain`: garbage collection, the
+#: snapshot of a copied directory) that holds the writer's lock; an ingest holding it is an
+#: error at once.
+MAINTENANCE_WAIT_SECONDS = 120.0
+
+
 class IngestLock:
     """One writer per database at a time: an exclusive ``flock`` on ``<db>/.ingest.lock``.
 
-    ``blocking=False`` with ``quiet=True`` makes :meth:`acquire` return False instead of
-    raising when another process holds it.
+    The holder writes ``pid role`` into the file: ``ingest``, or ``maintenance`` for a reader's
+    short upkeep (:func:`maintain`). An ingest that finds the lock held by upkeep waits for it
+    (readers must never make an ingest fail); held by another ingest, it is an error.
+    ``quiet=True`` makes :meth:`acquire` return False at once instead.
     """
 
-    def __init__(self, db_dir: Path) -> None:
+    def __init__(self, db_dir: Path, role: str = "ingest") -> None:
         self.path = db_dir / LOCK_NAME
+        self.role = role
         self.fd: int | None = None
 
     def acquire(self, *, quiet: bool = False) -> bool:
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(self.fd)
-            self.fd = None
-            if quiet:
-                return False
-            raise IngestError(
-                f"another ingest is running into {self.path.parent} (pid {holder}); "
-                "wait for it to finish, then run this one again"
-            ) from err
+        deadline = time.monotonic() + MAINTENANCE_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as err:
+                holder = os.pread(self.fd, 64, 0).decode(errors="replace").split()
+                pid = holder[0] if holder else "?"
+                # a holder that has not written its role yet is given the benefit of the doubt
+                upkeep = len(holder) < 2 or holder[1] == "maintenance"
+                if not quiet and upkeep and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                os.close(self.fd)
+                self.fd = None
+                if quiet:
+                    return False
+                what = "a reader's upkeep" if upkeep else "another ingest"
+                raise IngestError(
+                    f"{what} is running into {self.path.parent} (pid {pid}); "
+                    "wait for it to finish, then run this one again"
+                ) from err
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        os.pwrite(self.fd, f"{os.getpid()} {self.role}".encode(), 0)
         return True
 
     def release(self) -> None:
@@ -530,7 +549,7 @@ def maintain(db_dir: Path, *, rebuild_catalog: bool = False, convert: bool = Fal
     lock (that ingest does it). True if it ran."""
     if not os.access(db_dir, os.W_OK):
         return False
-    lock = IngestLock(db_dir)
+    lock = IngestLock(db_dir, role="maintenance")
     try:
         if not lock.acquire(quiet=True):
             return False
