@@ -32,6 +32,10 @@ def one_error(res, *parts: str) -> str:
      ["variant chr2:1 has no genotype calls in v4"]),
     (["gene", "Nope"], ["unknown gene 'Nope'"]),
     (["eqtls", "--tissue", "Kidney"], ["unknown tissue 'Kidney'", "BLA"]),
+    (["assoc", "--gene", ""], ["no gene named", "leave the option out"]),  # never "all"
+    (["eqtls", "--gene", ","], ["no gene named"]),
+    (["eqtls", "--variant", ""], ["no variant named"]),
+    (["assoc", "--gene", GENE, "--modality", " "], ["no modality named"]),
     (["views", "nope"], ["no public view 'nope'", "cis_qtl_signif"]),
     (["sql", "SELECT * FROM no_such_view"], ["no_such_view"]),
     (["sql", "SELECT 1", "--format", "xml"], ["unknown --format 'xml'", "tsv"]),

@@ -222,6 +222,34 @@ def test_files_committed_together_leave_no_orphans(tiny_v4, tmp_path):
     assert len([f for f in named if f.startswith("top_assoc/")]) == 1
 
 
+def test_a_source_whose_partition_another_replaced_is_marked_and_comes_back(tiny_v4, tmp_path):
+    """Two files of one partition: the later one's rows stand, the run says whose rows it
+    replaced, the earlier one is 'replaced' in the manifest (its row count no longer claims
+    the lake), and ingesting it again is not skipped as unchanged: its rows come back."""
+    src = tiny_v4 / "eqtl" / "top_assoc.v4_rn8.tsv"
+    lines = src.read_text().splitlines(keepends=True)
+    a, b = tmp_path / "a" / src.name, tmp_path / "b" / src.name
+    a.parent.mkdir()
+    b.parent.mkdir()
+    a.write_text("".join(lines))
+    b.write_text("".join(lines[:4]))
+    db = tmp_path / "db"
+    assert not ingest([a], db).failed
+    report = ingest([b], db)
+    (res,) = [r for r in report.results if r.path == str(b)]
+    assert res.status == "ingested" and str(a) in (res.message or "")
+
+    def state():
+        with ratgtex_db.open(db) as h:
+            status = dict(h.sql("SELECT path, status FROM ingested_files").rows())
+            return status, h.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]
+
+    assert state() == ({str(a): "replaced", str(b): "ingested"}, 3)
+    again = ingest([a], db)
+    assert again.count("ingested") == 1
+    assert state() == ({str(a): "ingested", str(b): "replaced"}, len(lines) - 1)
+
+
 def test_moved_database_still_opens(tiny_v4, tmp_path):
     db = tmp_path / "db"
     ingest([tiny_v4 / "eqtl"], db)

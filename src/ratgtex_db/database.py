@@ -258,7 +258,7 @@ class Database:
         ------
         UnknownGene : no name matches anything (for the first, with up to five close ids).
         """
-        items = inputs.as_list(gene)
+        items = inputs.as_list(gene, "gene")
         if items is None:
             return None
         v = self._version_of(version)
@@ -306,7 +306,7 @@ class Database:
         ------
         QueryError : a tissue the version does not have (the message lists the known ones).
         """
-        items = inputs.as_list(tissue)
+        items = inputs.as_list(tissue, "tissue")
         if items is None:
             return None
         v = self._version_of(version)
@@ -399,7 +399,7 @@ class Database:
         """
         from ratgtex_db.release import ENSEMBL_VERSIONS
 
-        names = inputs.as_list(gene) or []
+        names = inputs.as_list(gene, "gene") or []
         if len(names) != 1:
             raise QueryError("compare takes one gene")
         versions = self.ingested_versions()

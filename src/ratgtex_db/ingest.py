@@ -406,9 +406,10 @@ class _Committer:
             self.report.results.append(res)
             self.notify("file", {"result": res})
         share = (time.perf_counter() - t0) / max(1, len(group))
-        for (sf, conv, size, _sha), out_bytes in zip(group, written[len(rows):], strict=True):
+        for (sf, conv, size, _sha), (out_bytes, note) in zip(group, written[len(rows):],
+                                                              strict=True):
             res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, INGESTED,
-                             None, conv.rows_read, sum(r for _, r in conv.outputs.values()),
+                             note, conv.rows_read, sum(r for _, r in conv.outputs.values()),
                              size, out_bytes, conv.seconds + share)
             self.report.results.append(res)
             self.notify("file", {"result": res})

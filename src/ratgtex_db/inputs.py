@@ -20,8 +20,14 @@ UNITS: tuple[str, ...] = ("tpm", "log2", "iqn", "iqn_filtered")
 MAX_POS = 2**31 - 1
 
 
-def as_list(value: str | Iterable[str] | None) -> list[str] | None:
-    """A user value as a clean list: a string or an iterable; ``None``/empty -> ``None`` (all)."""
+def as_list(value: str | Iterable[str] | None, what: str = "value") -> list[str] | None:
+    """A user value as a clean list: a string or an iterable; ``None`` -> ``None`` (all).
+
+    Raises
+    ------
+    QueryError : a value was given but holds nothing (``''``, ``','``, an empty list, an
+        empty stdin): it must not read as "no filter" and answer everything.
+    """
     if value is None:
         return None
     items = [value] if isinstance(value, str) else list(value)
@@ -30,7 +36,10 @@ def as_list(value: str | Iterable[str] | None) -> list[str] | None:
         v = str(v).strip()
         if v and v not in out:
             out.append(v)
-    return out or None
+    if not out:
+        raise QueryError(f"no {what} named: the {what} value is empty (or stdin held none); "
+                         f"name at least one {what}, or leave the option out for all")
+    return out
 
 
 _VARIANT_RE = re.compile(r"^(?:chr)?(?P<chrom>[0-9]+|X|Y|M|MT)[:_](?P<pos>[0-9]+)$",
@@ -62,7 +71,7 @@ def parse_variant(text: str) -> tuple[str, str, int]:
 
 def parse_variants(values: str | Iterable[str] | None) -> list[tuple[str, str, int]] | None:
     """Several variant ids (see :func:`parse_variant`); ``None``/empty -> ``None``."""
-    items = as_list(values)
+    items = as_list(values, "variant")
     return None if items is None else [parse_variant(v) for v in items]
 
 
@@ -105,7 +114,7 @@ def resolve_modalities(values: str | Iterable[str] | None) -> list[str] | None:
     ------
     QueryError : an unknown modality.
     """
-    items = as_list(values)
+    items = as_list(values, "modality")
     if items is None:
         return None
     by_lower = {m.lower(): m for m in MODALITIES}

@@ -45,7 +45,7 @@ import duckdb
 
 from ratgtex_db import catalog, index
 from ratgtex_db.errors import ConfigError, IngestError
-from ratgtex_db.manifest import ManifestRow, record
+from ratgtex_db.manifest import INGESTED, REPLACED, ManifestRow, record
 from ratgtex_db.paths import (
     LOCK_NAME,
     PENDING_NAME,
@@ -256,9 +256,12 @@ class Change:
     staged: tuple[Staged, ...] = ()
 
 
-def commit(db_dir: Path, changes: list[Change]) -> list[int]:
+def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
     """Swap in the staged partitions of ``changes`` and record their manifest rows, as one
-    snapshot; returns the Parquet bytes written per change.
+    snapshot; returns per change the Parquet bytes written and a note naming the other source
+    files whose partitions it replaced (``None`` if none). A source left with no partition is
+    marked ``replaced`` in the manifest (so that its counts no longer count, and ingesting it
+    again is not skipped as unchanged).
 
     Each change is all or nothing with the others: on failure no snapshot is published and the
     staged files are back in staging (so that the caller can retry them one by one). Call with
@@ -275,14 +278,17 @@ def commit(db_dir: Path, changes: list[Change]) -> list[int]:
                 os.replace(st.path, dest)
                 moved.append((st, rel, dest.stat().st_size))
         retired: list[str] = []
+        displaced: dict[str, set[str]] = {}  # new source -> other sources it replaced
         with snapshot(db_dir) as con:
             for st, rel, nbytes in moved:
                 prev = con.execute(
-                    f"SELECT file FROM {catalog.INTERNAL}.lake_files "
+                    f"SELECT file, source FROM {catalog.INTERNAL}.lake_files "
                     "WHERE table_name = ? AND partition = ?", [st.table, st.partition]
                 ).fetchall()
                 retired.extend(p[0] for p in prev)
                 source = next(c.row.path for c in changes if st in c.staged)
+                displaced.setdefault(source, set()).update(
+                    p[1] for p in prev if p[1] and p[1] != source)
                 # an upsert, not DELETE + INSERT: DuckDB 1.1 refuses to re-insert a key deleted
                 # in the same transaction
                 con.execute(f"INSERT OR REPLACE INTO {catalog.INTERNAL}.lake_files "
@@ -290,6 +296,15 @@ def commit(db_dir: Path, changes: list[Change]) -> list[int]:
                             [st.table, st.partition, rel, st.rows, nbytes, source])
             for change in changes:
                 record(con, change.row)
+            for new, olds in displaced.items():
+                for old in sorted(olds):
+                    left = con.execute(f"SELECT count(*) FROM {catalog.INTERNAL}.lake_files "
+                                       "WHERE source = ?", [old]).fetchone()[0]
+                    if left == 0:
+                        why = (f"its rows were replaced by {new} (the same partition); "
+                               "ingest it again to bring them back")
+                        con.execute("UPDATE ingested_files SET status = ?, message = ? "
+                                    "WHERE path = ? AND status = ?", [REPLACED, why, old, INGESTED])
             if moved:
                 index.sync(con, store)
                 catalog.refresh_lake_views(con, db_dir, sorted({st.table for st, _, _ in moved}))
@@ -310,9 +325,12 @@ def commit(db_dir: Path, changes: list[Change]) -> list[int]:
         if rel in ours:
             (store / rel).unlink(missing_ok=True)
     _retire(db_dir, [rel for rel in retired if rel not in ours])
-    out = []
+    out: list[tuple[int, str | None]] = []
     for change in changes:
-        out.append(sum(n for st, _, n in moved if st in change.staged))
+        olds = sorted(displaced.get(change.row.path, ()))
+        note = (f"replaced the rows of {', '.join(olds)} (the same table partition)"
+                if olds else None)
+        out.append((sum(n for st, _, n in moved if st in change.staged), note))
     return out
 
 

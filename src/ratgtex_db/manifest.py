@@ -31,8 +31,9 @@ CREATE TABLE IF NOT EXISTS ingested_files (
 );
 """
 
-#: Status words of a manifest row.
-INGESTED, SKIPPED, FAILED = "ingested", "skipped", "failed"
+#: Status words of a manifest row (``replaced``: ingested, but another source file has since
+#: written its partitions; ingesting it again brings its rows back).
+INGESTED, SKIPPED, FAILED, REPLACED = "ingested", "skipped", "failed", "replaced"
 
 
 @dataclass(frozen=True)

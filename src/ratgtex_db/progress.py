@@ -169,6 +169,10 @@ def print_summary(report: IngestReport, console: Console | None = None) -> None:
     for r in report.failed:
         # soft_wrap: a message names a file and line; never break it across lines
         errors.print(Text.assemble(("failed", "red"), " ", r.message or ""), soft_wrap=True)
+    for r in report.results:  # e.g. a file that displaced another's rows: two copies?
+        if r.status == "ingested" and r.message:
+            errors.print(Text.assemble(("note", "yellow"), f" {r.path} {r.message}"),
+                         soft_wrap=True)
     if report.unknown:
         console.print(f"{len(report.unknown)} file(s) match no release file kind:")
         for path in report.unknown:
