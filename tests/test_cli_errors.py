@@ -46,6 +46,8 @@ def one_error(res, *parts: str) -> str:
     (["sql", "SELECT 1", "-o", "missing-dir/x.tsv"],
      ["cannot write -o missing-dir/x.tsv: folder 'missing-dir' does not exist", "create it"]),
     (["sql", "SELECT 1", "-o", "e.xlsx"], ["'.xlsx'", "--format"]),
+    (["sql", "SELECT 1", "-o", "/proc/x.tsv"], ["cannot write -o /proc/x.tsv",
+                                                "choose another path"]),
     (["expression", GENE, "--unit", "fpkm"], ["unknown unit 'fpkm'"]),
 ])
 def test_user_mistakes_are_one_line_exit_1(run, args, parts):
@@ -60,6 +62,16 @@ def test_unreadable_paths_are_one_line(run, tmp_path):
     one_error(run("sql", "SELECT 1", "-o", str(tmp_path)), "it is a folder")
     res = CliRunner().invoke(app, ["--db", str(tmp_path / "nothing"), "tissues"])
     one_error(res, "no catalog")
+    for args in (["info"], ["ingest", str(tmp_path)]):  # --db names a file
+        res = CliRunner().invoke(app, ["--db", str(bad), *args])
+        one_error(res, f"--db {bad} is a file, not a database folder")
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "catalog.duckdb").write_text("not a database")
+    (tmp_path / "top_assoc.v4_rn8.tsv").write_text("tissue\tgene_id\n")
+    res = CliRunner().invoke(app, ["--db", str(garbage), "ingest",
+                                   str(tmp_path / "top_assoc.v4_rn8.tsv")])
+    one_error(res, "not a valid DuckDB database", "check --db")
 
 
 @pytest.mark.parametrize("args,option", [

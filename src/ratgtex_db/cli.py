@@ -96,6 +96,26 @@ class _Commands(TyperGroup):
             except (OSError, ValueError):  # stdout is not a file (tests)
                 pass
             raise typer.Exit(0) from None
+        except OSError as err:  # a path the user named: unwritable, a file for a folder, ...
+            raise ClickException(_os_message(err)) from err
+        except Exception as err:
+            if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            # DuckDB refusing a file the user pointed at (--db holding a file that is not a
+            # catalog); queries' own errors are already worded by the library
+            raise ClickException(_one_line(f"DuckDB: {err}; check --db (run 'ratgtex-db "
+                                           "validate'), or ingest into a new folder")) from err
+
+
+def _os_message(err: OSError) -> str:
+    """One line naming the path and the system's reason, with what to check."""
+    what = err.strerror or type(err).__name__
+    path = err.filename if err.filename is not None else ""
+    hint = {"NotADirectoryError": "a file stands where a folder is needed",
+            "FileExistsError": "a file stands where a folder is needed",
+            "PermissionError": "check the path's permissions, or choose another"}.get(
+        type(err).__name__, "check the path")
+    return _one_line(f"cannot use {path}: {what} ({hint})" if path else f"{what} ({hint})")
 
 
 app = typer.Typer(

@@ -35,8 +35,20 @@ def demo_db_dir() -> Path:
 
 
 def resolve_db_dir(path: str | os.PathLike[str] | None) -> Path:
-    """An explicit path wins over the environment, which wins over the platform default."""
-    return Path(path).expanduser() if path is not None else default_db_dir()
+    """An explicit path wins over the environment, which wins over the platform default.
+
+    Raises
+    ------
+    ConfigError : the path is an existing file, not a folder.
+    """
+    db = Path(path).expanduser() if path is not None else default_db_dir()
+    if db.exists() and not db.is_dir():
+        from ratgtex_db.errors import ConfigError
+
+        named = "--db" if path is not None else f"${ENV_VAR}"
+        raise ConfigError(f"{named} {db} is a file, not a database folder; give a folder "
+                          "(an ingested database, or a new one for ingest)")
+    return db
 
 
 def catalog_path(db_dir: Path) -> Path:

@@ -326,9 +326,13 @@ def check_output(output: str | Path) -> Path:
                           "create it first or choose another path")
     if path.is_dir():
         raise ConfigError(f"cannot write -o {output}: it is a folder; give a file name")
-    if not os.access(parent, os.W_OK):
-        raise ConfigError(f"cannot write -o {output}: no permission to write in "
-                          f"{str(parent)!r}")
+    probe = parent / f".{path.name}.{os.getpid()}.probe"
+    try:  # what the system says, not what the mode bits say (root, /proc, read-only mounts)
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise ConfigError(f"cannot write -o {output}: {err.strerror or err} in "
+                          f"{str(parent)!r}; choose another path") from None
     return path
 
 

@@ -720,7 +720,9 @@ def synthesize(out: str | os.PathLike[str], scale: str = "small", seed: int = 1,
     if version != "v4":
         raise ConfigError(f"synthetic releases are only written for v4, not {version!r}")
     sc = SCALES[scale]
-    if tissues:
+    if tissues:  # choices are case-insensitive: bla is BLA
+        by_fold = {t.casefold(): t for t in TISSUES["v4"]}
+        tissues = [by_fold.get(t.casefold(), t) for t in tissues]
         bad = [t for t in tissues if t not in TISSUES["v4"]]
         if bad:
             raise ConfigError(f"unknown v4 tissue(s) {', '.join(bad)}; known: "
