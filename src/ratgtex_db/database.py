@@ -781,8 +781,11 @@ class Database:
         ).fetchall()  # fetchall, not fetchone: DuckDB refuses new work beside an open result
         return bool(rows and rows[0][0])
 
-    def validate(self) -> pl.DataFrame:
-        """Re-check the lake against the manifest; one row per problem (empty = all good)."""
+    def validate(self, pages: bool = True) -> pl.DataFrame:
+        """Re-check the lake against the manifest; one row per problem (empty = all good).
+
+        ``pages``: read every page back (checksums compared where written), one row group at a
+        time; else only each file's footer."""
         import polars as pl
         import pyarrow.parquet as pq
 
@@ -802,10 +805,14 @@ class Database:
             if not link.exists() or not os.path.samefile(link, path):
                 problems.append((table, str(link), "missing Parquet file under lake/ (what "
                                  "readers of lake/ see); the next ingest re-links it"))
-            try:
-                got = pq.ParquetFile(path).metadata.num_rows
+            try:  # every page read back (and its CRC checked where the writer wrote one)
+                with pq.ParquetFile(path, page_checksum_verification=True) as pf:
+                    got = pf.metadata.num_rows
+                    for i in range(pf.num_row_groups if pages else 0):
+                        pf.read_row_group(i)
             except Exception as err:  # noqa: BLE001 - any unreadable file is a finding
-                problems.append((table, str(path), f"unreadable: {err}"))
+                problems.append((table, str(path), f"damaged or unreadable ({_one_line(err)}); "
+                                 "ingest its source again with --force"))
                 continue
             if got != rows:
                 problems.append((table, str(path), f"{got} rows, manifest says {rows}"))
@@ -818,6 +825,10 @@ class Database:
             elif sha256_file(src) != sha:
                 problems.append(("source", path, "source changed since ingest; re-ingest it"))
         return pl.DataFrame(problems, schema=["table", "path", "problem"], orient="row")
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:300]
 
 
 def open(  # noqa: A001 - the public name of the API

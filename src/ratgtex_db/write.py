@@ -159,6 +159,8 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
         options["bloom_filter_options"] = blooms
     if _writer_takes("max_rows_per_page"):
         options["max_rows_per_page"] = PAGE_ROWS
+    if _writer_takes("write_page_checksum"):  # a CRC per page: ``validate`` finds damage
+        options["write_page_checksum"] = True
     if page_bytes:
         options["data_page_size"] = page_bytes
         options["write_page_index"] = True
