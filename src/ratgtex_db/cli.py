@@ -269,8 +269,8 @@ OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout "
                               "(.tsv .csv .json .jsonl .parquet).")
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=0, help="At most N rows.",
-                                              show_default=False)]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=0, max=2**63 - 1,  # DuckDB's LIMIT
+                                              help="At most N rows.", show_default=False)]
 VersionOpt = Annotated[
     str | None,
     typer.Option("--version", help="Release version (default: newest ingested).",
