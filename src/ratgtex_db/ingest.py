@@ -101,6 +101,8 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
                     if table_name == kind.tables[0]:
                         first_table_rows += data.num_rows
             outputs = {t: (str(w.close()), w.rows) for t, w in writers.items()}
+            if not any(w.rows for w in writers.values()):  # release-format 7.23: kept empty
+                notes.append("no rows (a header-only file): its partition is now empty")
             break
         except RetryLenient:
             for w in writers.values():
@@ -408,8 +410,9 @@ class _Committer:
         share = (time.perf_counter() - t0) / max(1, len(group))
         for (sf, conv, size, _sha), (out_bytes, note) in zip(group, written[len(rows):],
                                                               strict=True):
+            said = "; ".join(m for m in (conv.message, note) if m) or None
             res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, INGESTED,
-                             note, conv.rows_read, sum(r for _, r in conv.outputs.values()),
+                             said, conv.rows_read, sum(r for _, r in conv.outputs.values()),
                              size, out_bytes, conv.seconds + share)
             self.report.results.append(res)
             self.notify("file", {"result": res})
