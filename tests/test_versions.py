@@ -729,3 +729,27 @@ def test_broken_twins_are_reported_and_the_good_file_still_ingests(tmp_path):
         top = d.sql("SELECT version, count(*) FROM top_assoc GROUP BY 1").rows()
     assert status == {**{n: "failed" for n in BROKEN_EXPECT}, good.name: "ingested"}
     assert top == [("v2", 4)]
+
+
+def test_pre_2025_tissue_labels_inside_v1_files_are_the_views_ids(tmp_path):
+    """A v1 file's own tissue column saying NAcc / PL (the pre-2025 labels) is the tissue the
+    file names and the views call NAcc1 / PL1 (release-format 5.1): one tissue, not two."""
+    from ratgtex_db.ingest import ingest
+
+    v1 = tmp_path / "v1"
+    (v1 / "eqtl").mkdir(parents=True)
+    (v1 / "rat_ids").mkdir()
+    head = ("tissue\tgene_id\tgene_name\tnum_var\tvariant_id\tchrom\tpos\tref\talt\taf\t"
+            "tss_distance\tpval_nominal\tslope\tslope_se\tpval_beta\tqval\t"
+            "pval_nominal_threshold\tlog2_aFC\n")
+    row = "\tENSRNOG00000000007\tGad1\t5000\tchr1:1500\t1\t1500\tA\tG\t0.25\t500\t1e-10\t0.5\t" \
+          "0.05\t3e-8\t0.001\t1e-4\t0.3\n"
+    (v1 / "eqtl" / "top_assoc.v1_rn6.txt").write_text(head + "NAcc" + row + "PL" + row
+                                                      + "IL" + row)
+    (v1 / "rat_ids" / "rat_ids.NAcc.v1.txt").write_text("00077E67B5\n")
+    db = tmp_path / "db"
+    assert not ingest([v1], db).failed
+    with ratgtex_db.open(db) as d:
+        top = d.sql("SELECT tissue FROM top_assoc ORDER BY 1")["tissue"].to_list()
+        rats = d.sql("SELECT DISTINCT tissue FROM rat_ids")["tissue"].to_list()
+    assert top == ["IL", "NAcc1", "PL1"] and rats == ["NAcc1"]

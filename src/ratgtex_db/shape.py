@@ -30,7 +30,7 @@ from ratgtex_db.readers.text import (
 )
 from ratgtex_db.readers.zip import iter_members
 from ratgtex_db.registry import NA_TOKENS, TISSUES, FileKind
-from ratgtex_db.release import canonical_tissue
+from ratgtex_db.release import TISSUE_ALIASES, canonical_tissue
 from ratgtex_db.tables import TABLES, Table
 
 Batches = Iterator[tuple[str, pa.Table]]
@@ -279,6 +279,9 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     if extra:
         yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
     implied = constants(table, kind, values)
+    # a v1/v2 file's own tissue column says the pre-2025 labels (NAcc, PL) that the views and
+    # the file names call NAcc1, PL1 (release-format 5.1): one tissue, one id
+    aliases = TISSUE_ALIASES.get(values.get("version", ""), {})
     line = 2
     for cols, batch in _reader(lenient)(src.name, src.opener, bound.types,
                                         delimiter=kind.delimiter):
@@ -288,6 +291,9 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
             if col not in data:
                 data[col] = _coded(pa.array(np.zeros(batch.num_rows, np.int32)),
                                    pa.array([value], pa.string()))
+        if aliases and "tissue" in data and "tissue" not in implied:
+            data["tissue"] = per_distinct(data["tissue"], lambda d: pa.array(
+                [aliases.get(t, t) for t in d.to_pylist()], pa.string()))
         derive(src.name, table, data, line, kind.gene_rule)
         yield table.name, conform(table, data, batch.num_rows)
         line += batch.num_rows
