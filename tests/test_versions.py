@@ -753,3 +753,24 @@ def test_pre_2025_tissue_labels_inside_v1_files_are_the_views_ids(tmp_path):
         top = d.sql("SELECT tissue FROM top_assoc ORDER BY 1")["tissue"].to_list()
         rats = d.sql("SELECT DISTINCT tissue FROM rat_ids")["tissue"].to_list()
     assert top == ["IL", "NAcc1", "PL1"] and rats == ["NAcc1"]
+
+
+def test_compare_by_ensembl_id_reaches_v3_through_the_v2_gene_name(tmp_path):
+    """v2 ingested without its gene table names its genes in top_assoc (gene_name): an Ensembl
+    id finds the v3 gene through that symbol, even where v3 lists no Ensembl id for it."""
+    from ratgtex_db.ingest import ingest
+
+    src = tmp_path / "src"
+    (src / "v2" / "eqtl").mkdir(parents=True)
+    (src / "v3").mkdir()
+    top = RELEASES / "v2" / "eqtl" / "top_assoc.v2_rn7.txt"
+    (src / "v2" / "eqtl" / top.name).write_text(top.read_text())
+    lines = (RELEASES / "v3" / "gene.v3.txt").read_text().splitlines(keepends=True)
+    lines = [ln.replace("\tENSRNOG00000000007\t", "\tNA\t", 1) for ln in lines]
+    (src / "v3" / "gene.v3.txt").write_text("".join(lines))
+    db = tmp_path / "db"
+    assert not ingest([src], db).failed
+    with ratgtex_db.open(db) as d:
+        got = set(d.compare("ENSRNOG00000000007").select(
+            ["version", "gene_id", "gene_symbol"]).rows())
+    assert ("v3", "Gad1", "Gad1") in got and ("v2", "ENSRNOG00000000007", "Gad1") in got

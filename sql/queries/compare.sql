@@ -9,12 +9,13 @@
 --
 -- Returns: version, gene_id, gene_symbol, tissue, tested_eqtl, egene, qval,
 -- lead_variant_id, lead_pval_nominal, lead_slope, n_indep_eqtls, median_tpm;
--- ordered by version, gene_id, tissue.
+-- ordered by version (releases, then study sources), gene_id, tissue.
 -- Key: (version, gene_id, tissue).
 -- Parameters:
 --   $genes             the gene in each version: list of STRUCT(version, gene_id), gene_id
 --                      NULL where the version does not have it
---   $ensembl_versions  versions whose gene ids are Ensembl ids (symbol from genes.gene_symbol)
+--   $ensembl_versions  versions whose gene ids are Ensembl ids (symbol from genes.gene_symbol,
+--                      else top_assoc.gene_name): v1, v2 and the study sources
 WITH g AS (
     SELECT s.version AS version, s.gene_id AS gene_id FROM (SELECT unnest($genes) AS s)
 ),
@@ -62,4 +63,4 @@ JOIN sym ON sym.version = r.version AND sym.gene_id IS NOT DISTINCT FROM r.gene_
 LEFT JOIN ta ON ta.version = r.version AND ta.gene_id = r.gene_id AND ta.tissue = r.tissue
 LEFT JOIN ind ON ind.version = r.version AND ind.gene_id = r.gene_id AND ind.tissue = r.tissue
 LEFT JOIN med ON med.version = r.version AND med.gene_id = r.gene_id AND med.tissue = r.tissue
-ORDER BY r.version, r.gene_id, r.tissue
+ORDER BY starts_with(r.version, 'study:'), r.version, r.gene_id, r.tissue

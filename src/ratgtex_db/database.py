@@ -397,7 +397,7 @@ class Database:
         ------
         UnknownGene : no ingested version knows the gene (with suggestions).
         """
-        from ratgtex_db.release import ENSEMBL_VERSIONS
+        from ratgtex_db.release import ENSEMBL_VERSIONS, STUDY_VERSIONS
 
         names = inputs.as_list(gene, "gene") or []
         if len(names) != 1:
@@ -426,7 +426,8 @@ class Database:
                     found[v] = ids
         genes = [{"version": v, "gene_id": g} for v in versions for g in found.get(v, [None])]
         return self._query("compare", {"genes": genes,
-                                       "ensembl_versions": list(ENSEMBL_VERSIONS)}, limit)
+                                       "ensembl_versions": [*ENSEMBL_VERSIONS,
+                                                            *STUDY_VERSIONS]}, limit)
 
     def _gene_names(self, found: dict[str, list[str]]) -> set[str]:
         """Every id and other name (symbol, Ensembl id) of the genes found, per version."""
@@ -437,6 +438,13 @@ class Database:
             {"pairs": pairs}).fetchall()
         names = {g for ids in found.values() for g in ids}
         names |= {n for r in rows for n in r if n}
+        # a version ingested without its gene table still names its genes in top_assoc
+        # (v1/v2 and the studies: gene_name beside the Ensembl id)
+        names |= {n for (n,) in self._con.execute(
+            "SELECT DISTINCT t.gene_name FROM top_assoc AS t "
+            "JOIN (SELECT unnest($pairs) AS p) ON p.version = t.version "
+            "AND p.gene_id = t.gene_id WHERE t.gene_name IS NOT NULL",
+            {"pairs": pairs}).fetchall()}
         return names
 
     @documented("gene")
