@@ -774,3 +774,24 @@ def test_compare_by_ensembl_id_reaches_v3_through_the_v2_gene_name(tmp_path):
         got = set(d.compare("ENSRNOG00000000007").select(
             ["version", "gene_id", "gene_symbol"]).rows())
     assert ("v3", "Gad1", "Gad1") in got and ("v2", "ENSRNOG00000000007", "Gad1") in got
+
+
+def test_v3_signif_of_ten_columns_with_start_distance_only(tmp_path):
+    """The v3 about page documents 10 signif columns (release-format 5.2): a file with
+    tensorQTL's start_distance and no appended tss_distance is read, tss_distance NULL, with
+    a note; start_distance (distance to the BED start) is never passed off as the TSS one."""
+    from ratgtex_db.ingest import ingest
+
+    d = tmp_path / "v3" / "eqtl"
+    d.mkdir(parents=True)
+    with gzip.open(d / "cis_qtl_signif.BLA.v3_rn7.txt.gz", "wt") as f:
+        f.write("gene_id\tvariant_id\tstart_distance\taf\tma_samples\tma_count\tpval_nominal\t"
+                "slope\tslope_se\tpval_nominal_threshold\n"
+                "Gad1\tchr1:1500\t-500\t0.25\t10\t12\t1e-08\t0.5\t0.05\t0.0001\n")
+    db = tmp_path / "db"
+    report = ingest([tmp_path / "v3"], db)
+    assert not report.failed
+    assert "start_distance" in (report.results[0].message or "")
+    with ratgtex_db.open(db) as h:
+        got = h.sql("SELECT gene_id, pos, tss_distance, pval_nominal FROM cis_qtl_signif").rows()
+    assert got == [("Gad1", 1500, None, 1e-08)]

@@ -283,10 +283,12 @@ _SIGNIF = _cols(
 #: gene), ``phenotype_id`` for sQTLs; v3 adds tensorQTL >= 1.0.9's ``start_distance`` and
 #: appends the recomputed strand-aware ``tss_distance`` (release-format 5.2, [CODE, verify]):
 #: the TSS distance is always the column named ``tss_distance``, ``start_distance`` is not
-#: stored (it is the distance to the BED start, not to the TSS).
+#: stored (it is the distance to the BED start, not to the TSS). The v3 about page documents
+#: 10 columns: a file with ``start_distance`` and no ``tss_distance`` is read with the TSS
+#: distance NULL (and a note), not refused.
 _SIGNIF_STATS_OLD = (
     ("variant_id", S),
-    ("tss_distance", I32),
+    _opt("tss_distance", typ=I32),
     _drop("start_distance"),
     ("af", F64),
     ("ma_samples", I32),
