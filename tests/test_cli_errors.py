@@ -32,6 +32,7 @@ def one_error(res, *parts: str) -> str:
      ["variant chr2:1 has no genotype calls in v4"]),
     (["gene", "Nope"], ["unknown gene 'Nope'"]),
     (["eqtls", "--tissue", "Kidney"], ["unknown tissue 'Kidney'", "BLA"]),
+    (["eqtls", "--tissue", "liver"], ["tissue 'Liver' is not ingested in v4", "ingest its"]),
     (["assoc", "--gene", ""], ["no gene named", "leave the option out"]),  # never "all"
     (["eqtls", "--gene", ","], ["no gene named"]),
     (["eqtls", "--variant", ""], ["no variant named"]),

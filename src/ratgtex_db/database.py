@@ -317,7 +317,14 @@ class Database:
         for item in items:
             t = item if item in known else by_lower.get(item.lower())
             if t is None:
-                raise QueryError(f"unknown tissue {item!r} in {v}; known tissues: "
+                from ratgtex_db.release import TISSUES
+
+                released = {x.lower(): x for x in TISSUES.get(v, ())}
+                if item.lower() in released:  # a tissue of the release, not in this database
+                    raise QueryError(f"tissue {released[item.lower()]!r} is not ingested in {v} "
+                                     f"(--tissue); ingested: {', '.join(known) or '(none)'}; "
+                                     "ingest its files to query it")
+                raise QueryError(f"unknown tissue {item!r} in {v} (--tissue); known tissues: "
                                  f"{', '.join(known) or '(none ingested)'}")
             if t not in out:
                 out.append(t)
