@@ -36,6 +36,8 @@ def one_error(res, *parts: str) -> str:
     (["assoc", "--gene", ""], ["no gene named", "leave the option out"]),  # never "all"
     (["eqtls", "--gene", ","], ["no gene named"]),
     (["eqtls", "--variant", ""], ["no variant named"]),
+    (["region", "chr99:1-100"], ["chr99 is not a rat chromosome"]),  # not an empty answer
+    (["assoc", "--variant", "21:5"], ["chr21 is not a rat chromosome"]),
     (["assoc", "--gene", GENE, "--modality", " "], ["no modality named"]),
     (["views", "nope"], ["no public view 'nope'", "cis_qtl_signif"]),
     (["sql", "SELECT * FROM no_such_view"], ["no_such_view"]),

@@ -49,8 +49,17 @@ _REGION_RE = re.compile(
     re.IGNORECASE)
 
 
-def _chrom(text: str) -> str:
+#: Rat autosomes in every release's genome (rn6, rn7, rn8): chr1..chr20, then X, Y, M.
+AUTOSOMES = 20
+
+
+def _chrom(text: str, given: str) -> str:
+    """``chrN`` for a typed chromosome; a number past the rat's autosomes is an error (an
+    empty answer would read as "nothing there")."""
     c = text.upper()
+    if c.isdigit() and not 1 <= int(c) <= AUTOSOMES:
+        raise QueryError(f"{given!r}: chr{int(c)} is not a rat chromosome (chr1-chr{AUTOSOMES}, "
+                         "chrX, chrY, chrM)")
     return "chr" + ("M" if c == "MT" else c)
 
 
@@ -65,7 +74,7 @@ def parse_variant(text: str) -> tuple[str, str, int]:
     if not m or int(m.group("pos")) < 1:
         raise QueryError(f"bad variant id {text!r}: expected chrN:pos with a 1-based position, "
                          "e.g. chr1:793394")
-    chrom, pos = _chrom(m.group("chrom")), int(m.group("pos"))
+    chrom, pos = _chrom(m.group("chrom"), text), int(m.group("pos"))
     return f"{chrom}:{pos}", chrom, pos
 
 
@@ -98,7 +107,7 @@ def parse_region(text: str) -> Region:
     if not m:
         raise QueryError(f"bad region {text!r}: expected chrN:start-end (1-based, inclusive), "
                          "e.g. chr1:1000000-2000000, or a whole chromosome like chr1")
-    chrom = _chrom(m.group("chrom"))
+    chrom = _chrom(m.group("chrom"), text)
     if m.group("start") is None:
         return Region(chrom, 1, MAX_POS)
     start, end = (int(m.group(k).replace(",", "")) for k in ("start", "end"))
