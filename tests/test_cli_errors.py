@@ -37,6 +37,7 @@ def one_error(res, *parts: str) -> str:
     (["eqtls", "--gene", ","], ["no gene named"]),
     (["eqtls", "--variant", ""], ["no variant named"]),
     (["region", "chr99:1-100"], ["chr99 is not a rat chromosome"]),  # not an empty answer
+    (["trans", "--max-pval", "-1"], ["--max-pval -1", "between 0 and 1"]),
     (["assoc", "--variant", "21:5"], ["chr21 is not a rat chromosome"]),
     (["assoc", "--gene", GENE, "--modality", " "], ["no modality named"]),
     (["views", "nope"], ["no public view 'nope'", "cis_qtl_signif"]),

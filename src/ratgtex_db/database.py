@@ -623,6 +623,8 @@ class Database:
         v = self._version_of(version)
         params = self.filters(v, gene=gene, variant=variant, region=region, tissue=tissue,
                               gene_window=False)
+        if max_pval is not None and not 0 <= float(max_pval) <= 1:  # NaN fails too
+            raise QueryError(f"--max-pval {max_pval}: a p-value is between 0 and 1")
         params["max_pval"] = None if max_pval is None else float(max_pval)
         return self._query("trans", params, limit)
 
