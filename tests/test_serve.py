@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -253,6 +254,32 @@ def test_gene_expression_is_the_bed_row_per_tissue(base, release, lead):
              "geneSymbol": g, "tissueSiteDetailId": t, "unit": "TPM"}
             for t in release["tissues"]]
     assert status == 200 and body == {"geneExpression": want}
+
+
+def test_gene_expression_from_expr_tpm_where_the_phenos_twin_is_absent(
+        release, lead, tmp_path):
+    """A tissue whose release ships expr.tpm without its phenos expression unnorm twin still
+    answers /geneExpression and /dyneqtl from those TPMs (the expression view serves both)."""
+    src = tmp_path / "v4"
+    shutil.copytree(release["dir"], src)
+    t = lead["tissue"]  # the lead eQTL's tissue: /dyneqtl answers there
+    twin = src / "phenos" / f"phenos.{t}.expression.unnorm.v4_rn8.bed.gz"
+    shutil.copy(twin, src / "expr" / f"expr.tpm.{t}.v4_rn8.bed.gz")
+    twin.unlink()
+    db = tmp_path / "db"
+    subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest", "--quiet",
+                    str(src)], check=True)
+    srv = Server(db, tmp_path / "serve.log")
+    try:
+        g = lead["gene_id"]
+        status, body, _ = get(srv.base, f"/api/v4/geneExpression?geneId={g}")
+        got = {r["tissueSiteDetailId"]: r["data"] for r in body["geneExpression"]}
+        assert status == 200 and got[t] == release["bed"][t].loc[g].tolist()
+        status, body, _ = get(srv.base, f"/api/v4/dyneqtl?geneId={g}&tissueSiteDetailId={t}"
+                                        f"&variantId={lead['variant_id']}")
+        assert status == 200 and body["data"] == release["bed"][t].loc[g].tolist()
+    finally:
+        srv.stop()
 
 
 def _portal_newick(d: pd.DataFrame) -> str:

@@ -111,19 +111,10 @@ WHERE version = $version AND dataset = $dataset
   AND pos BETWEEN list_min($positions) AND list_max($positions)
   AND list_contains($chroms, chrom) AND list_contains($positions, pos)
 
--- name: portal_expression
--- The unnormalized expression (TPM) values of one gene in every tissue (phenos
--- expression unnorm BEDs), in the lake's order: the BED's sample columns.
--- Parameters:
---   $version   release version
---   $gene_id   gene id (= phenotype id of the expression modality)
-SELECT tissue, value FROM phenotypes
-WHERE version = $version AND modality = 'expression' AND NOT normalized
-  AND phenotype_id = $gene_id
-
 -- name: portal_expression_unit
--- The values of one gene in every tissue from expression BEDs of one unit (v1-v3:
--- expr.tpm for /geneExpression), in the lake's order: the BED's sample columns.
+-- The values of one gene in every tissue from expression BEDs of one unit (/geneExpression:
+-- tpm, i.e. v4's phenos expression unnorm or expr.tpm, v1-v3's expr.tpm), in the lake's
+-- order: the BED's sample columns.
 -- Parameters:
 --   $version   release version
 --   $gene_id   gene id
@@ -131,19 +122,8 @@ WHERE version = $version AND modality = 'expression' AND NOT normalized
 SELECT tissue, value FROM expression
 WHERE version = $version AND unit = $unit AND gene_id = $gene_id
 
--- name: portal_tissue_expression
--- One gene's unnormalized expression (TPM) values in one tissue, with the samples' rat ids,
--- in the BED's sample-column order (/dyneqtl, v4).
--- Parameters:
---   $version   release version
---   $tissue    tissue id
---   $gene_id   gene id
-SELECT rat_id, value FROM phenotypes
-WHERE version = $version AND tissue = $tissue AND modality = 'expression'
-  AND NOT normalized AND phenotype_id = $gene_id
-
 -- name: portal_tissue_expression_unit
--- One gene's values in one tissue from an expression BED of one unit (v1-v3 /dyneqtl reads
+-- One gene's values in one tissue from an expression BED of one unit (/dyneqtl: v4 tpm, v1-v3
 -- iqn), with the samples' rat ids, in the BED's sample-column order.
 -- Parameters:
 --   $version   release version

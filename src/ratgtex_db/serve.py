@@ -546,11 +546,10 @@ class Portal:
     def _geneExpression(self, db: Any, rel: Release,  # noqa: N802
                         geneId: str | None) -> dict:  # noqa: N803
         g = _single(geneId, "geneId")
-        if rel.legacy:
-            name, params = "portal_expression_unit", {"gene_id": g, "unit": "tpm"}
-        else:
-            name, params = "portal_expression", {"gene_id": g}
-        rows = queries.execute(db.connection, name, {"version": rel.version, **params}).rows()
+        # TPM from the expression view: v4's phenos expression unnorm BEDs, or expr.tpm where a
+        # release ships that copy alone; v1-v3 expr.tpm
+        rows = queries.execute(db.connection, "portal_expression_unit",
+                               {"version": rel.version, "gene_id": g, "unit": "tpm"}).rows()
         if not rows:
             raise ApiError(404, f"Gene not found: {g}")
         data: dict[str, list] = {}
@@ -638,8 +637,8 @@ class Portal:
             expr_call = ("portal_tissue_expression_unit",
                          {"version": rel.version, "tissue": t, "gene_id": g, "unit": "iqn"})
         else:  # v4 reads the unnormalized TPM (its variable is called iqn)
-            expr_call = ("portal_tissue_expression",
-                         {"version": rel.version, "tissue": t, "gene_id": g})
+            expr_call = ("portal_tissue_expression_unit",
+                         {"version": rel.version, "tissue": t, "gene_id": g, "unit": "tpm"})
         calls = [expr_call]
         if p is not None:  # independent lookups of one request, run at once (see _fanout)
             calls += [
