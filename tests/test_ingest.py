@@ -346,3 +346,16 @@ def test_exons_keep_the_file_order(tmp_path):
     got = [r[2] for r in queries.execute(con, "portal_exons",
                                          {"version": "v4", "gene_id": "Cbln1"}).rows()]
     assert got == ["Cbln1_2", "Cbln1_1"]
+
+
+def test_a_byte_order_mark_before_the_header_is_not_part_of_the_first_column(tiny_v4, tmp_path):
+    """A file re-saved by a spreadsheet starts with a UTF-8 BOM: the header still binds."""
+    src = tiny_v4 / "eqtl" / "top_assoc.v4_rn8.tsv"
+    bom = tmp_path / "src" / src.name
+    bom.parent.mkdir()
+    bom.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    db = tmp_path / "db"
+    assert not ingest([bom], db).failed
+    with ratgtex_db.open(db) as h:
+        n, tissues = h.sql("SELECT count(*), count(DISTINCT tissue) FROM top_assoc").row(0)
+    assert n == len(_lines(src)) - 1 and tissues > 1

@@ -78,6 +78,8 @@ def read_header(name: str, stream: BinaryIO, delimiter: str = "\t") -> list[str]
                           f"truncated ({err}); re-download the file", line=1) from err
     if not line:
         raise FormatError(name, "empty file: expected a header line", line=1)
+    if line.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (a file saved by Excel)
+        line = line[3:]
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     return split_line(text, delimiter)
 
