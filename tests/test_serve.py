@@ -282,6 +282,33 @@ def test_gene_expression_from_expr_tpm_where_the_phenos_twin_is_absent(
         srv.stop()
 
 
+def test_median_expression_with_an_na_median_is_an_error_not_a_tree_of_zeros(
+        release, tmp_path):
+    """The portal's linkage refuses a submatrix holding NA (an HTML 500): a JSON 404 naming the
+    gene and tissue, never a tree drawn as if the median were 0; one gene in one tissue still
+    answers (no tree is drawn), its median null."""
+    src = tmp_path / "v4"
+    shutil.copytree(release["dir"], src)
+    median = release["median"].copy()
+    g, t = median.index[0], median.columns[1]
+    median.loc[g, t] = float("nan")
+    median.to_csv(src / "expr" / "medianGeneExpression.v4.tsv.gz", sep="\t", na_rep="NA")
+    db = tmp_path / "db"
+    subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(db), "ingest", "--quiet",
+                    str(src)], check=True, capture_output=True)
+    srv = Server(db, tmp_path / "serve.log")
+    try:
+        other = median.index[1]
+        status, body, _ = get(srv.base, f"/api/v4/medianGeneExpression?geneId={g},{other}")
+        assert status == 404 and g in body["error"] and t in body["error"]
+        status, body, _ = get(srv.base, f"/api/v4/medianGeneExpression?geneId={g}"
+                                        f"&tissueSiteDetailId={t}")
+        assert status == 200 and body["medianGeneExpression"] == [
+            {"geneId": g, "median": None, "tissueSiteDetailId": t}]
+    finally:
+        srv.stop()
+
+
 def _portal_newick(d: pd.DataFrame) -> str:
     """The portal's row tree of a DataFrame, written here independently of the server's."""
     from scipy.cluster.hierarchy import linkage, to_tree

@@ -111,9 +111,7 @@ def newick(labels: list[str], matrix: Any) -> str:
 
     if len(labels) < 2:
         return "Not enough data"
-    # a median absent from the release (NA) counts as 0: scipy refuses non-finite distances
-    z = linkage(np.nan_to_num(np.asarray(matrix, dtype=float)), method="average",
-                optimal_ordering=True)
+    z = linkage(np.asarray(matrix, dtype=float), method="average", optimal_ordering=True)
     root = to_tree(z)
     out: list[str] = []
     # iterative walk (a 1000-leaf caterpillar tree is deeper than Python's recursion limit)
@@ -581,6 +579,12 @@ class Portal:
             shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
             raise ApiError(404, f"Gene not found: {shown}")
         m = np.array([[value.get((g, t), np.nan) for t in tissues] for g in genes], dtype=float)
+        if np.isnan(m).any() and (len(genes) > 1 or len(tissues) > 1):
+            # the portal's linkage refuses NA (an HTML 500); a 0 in its place would draw a tree
+            # the data do not give (release-format 8: answer a JSON error where it crashes)
+            gi, ti = (int(x[0]) for x in np.nonzero(np.isnan(m)))
+            raise ApiError(404, f"no median TPM for {genes[gi]} in {tissues[ti]} (NA in "
+                           "medianGeneExpression), so no tree: leave that gene or tissue out")
         return {
             "clusters": {"gene": newick(genes, m), "tissue": newick(tissues, m.T)},
             "medianGeneExpression": [
