@@ -48,7 +48,11 @@ class FormatError(RatgtexError):
                 f"expected {expected}, found {found!r}"
             )
         parts.append(text)
-        super().__init__(": ".join(p for p in parts if p))
+        said = ": ".join(p for p in parts if p)
+        if "re-download" not in said and "; " not in said:  # what to do, when not said yet
+            said += ("; the file does not follow the release format there: re-download it, or "
+                     "fix or remove that line and ingest again")
+        super().__init__(said)
 
 
 class SchemaError(RatgtexError):
