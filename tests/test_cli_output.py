@@ -119,6 +119,9 @@ def test_info_json_is_one_document(run):
     assert set(doc) == {"database", "synthetic", "versions", "tissues", "tables"}
     assert doc["synthetic"] is True and doc["versions"][0]["version"] == "v4"
     assert any(t["table"] == "cis_qtl_signif" and t["rows"] > 0 for t in doc["tables"])
+    views = {t["table"]: t["views"] for t in doc["tables"]}  # which views read each lake table
+    assert views["phenotypes"] == "expression, phenotypes"  # the view's TPM from phenos
+    assert views["genotype_rows"] == "genotypes"
 
 
 def test_validate_json_is_one_document(tiny_v4, tmp_path):

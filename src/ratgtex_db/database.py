@@ -782,11 +782,23 @@ class Database:
             GROUP BY 1 ORDER BY 1
             """
         )
+        # a lake table's rows are what is stored; "views" names the public views that read it
+        # (the expression view also serves TPM from phenotypes; genotypes unpacks genotype_rows)
         tables = self.sql(
-            """
-            SELECT table_name AS "table", count(*) AS partitions, sum(rows) AS rows,
-                   sum(bytes) AS lake_bytes
-            FROM _ratgtex.lake_files GROUP BY 1 ORDER BY 1
+            r"""
+            WITH t AS (
+                SELECT table_name, count(*) AS partitions, sum(rows) AS rows,
+                       sum(bytes) AS lake_bytes
+                FROM _ratgtex.lake_files GROUP BY 1
+            ), v AS (
+                SELECT DISTINCT view_name, sql FROM duckdb_views()
+                WHERE NOT internal AND schema_name = 'main'
+            )
+            SELECT t.table_name AS "table",
+                   (SELECT string_agg(DISTINCT v.view_name, ', ' ORDER BY v.view_name) FROM v
+                    WHERE regexp_matches(v.sql, '\blake_' || t.table_name || '\b')) AS views,
+                   t.partitions, t.rows, t.lake_bytes
+            FROM t ORDER BY 1
             """
         )
         return {"versions": versions, "tissues": tissues, "tables": tables}
