@@ -44,5 +44,6 @@ def test_release_shape_bench_runs_at_tiny_scale(tmp_path):
     assert lk["ad_hoc"]["cis_qtl_signif gene_id"]["row_groups"] > 0
     assert {"assoc gene", "variant", "region"} <= set(lk["canned"])
     assert results["big_ingest"]["x_polars"] > 0 and results["big_ingest"]["lake_over_gz"] > 0
+    assert results["trans_real"]["rows"] == 50_000 and results["trans_real"]["gene_p50_ms"] > 0
     text = (tmp_path / "RESULTS.md").read_text()
-    assert "row groups read" in text and "polars" in text
+    assert "row groups read" in text and "polars" in text and "trans file of the real" in text
