@@ -173,10 +173,11 @@ def print_summary(report: IngestReport, console: Console | None = None) -> None:
         if r.status == "ingested" and r.message:
             errors.print(Text.assemble(("note", "yellow"), f" {r.path} {r.message}"),
                          soft_wrap=True)
-    if report.unknown:
-        console.print(f"{len(report.unknown)} file(s) match no release file kind:")
+    if report.unknown:  # a warning, with the failures: stdout keeps the summary alone
+        errors.print(f"{len(report.unknown)} file(s) match no release file kind (not "
+                     "ingested; rename a release file to its published name):")
         for path in report.unknown:
-            console.print(Text(f"  {path}"), soft_wrap=True)
+            errors.print(Text(f"  {path}"), soft_wrap=True)
 
 
 def print_download(report: DownloadReport, console: Console | None = None) -> None:
