@@ -101,6 +101,15 @@ def test_closed_pipe_stops_the_query_at_once(tiny_db):
         assert proc.stderr.read() == b"", fmt  # type: ignore[union-attr]
 
 
+def test_closed_pipe_of_a_terminal_table_is_status_0(tiny_db):
+    """The table format too (rich would exit with status 1 on the broken pipe)."""
+    proc = subprocess.Popen(_cli(tiny_db, "sql", "SELECT * FROM range(1000)", "--format",
+                                 "table"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # type: ignore[union-attr]  # gone before the first row
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""  # type: ignore[union-attr]
+
+
 def test_head_of_a_shell_pipe(tiny_db):
     """The same through a real shell pipe: `ratgtex-db sql ... | head -1`."""
     cmd = " ".join(f"'{a}'" for a in _cli(tiny_db, "sql", "SELECT * FROM range(10000000000)"))

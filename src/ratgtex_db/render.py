@@ -508,7 +508,14 @@ def table_cell(value: Any) -> str:
 def _console(stream: IO[str] | None) -> Console:
     from rich.console import Console
 
-    return Console(file=stream) if stream is not None else Console()
+    class _Piped(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits with status 1 here; the CLI stops a closed pipe like every other
+            # format (status 0, nothing said: ``| head`` is not an error)
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Piped(file=stream) if stream is not None else _Piped()
 
 
 def show_table(rows: Rows, *, title: str | None = None, limit: int | None = None,
