@@ -67,11 +67,17 @@ def test_sql_refuses_writes(release, tmp_path, runner):
                  "INSTALL httpfs", f"ATTACH '{tmp_path}/other.duckdb'",
                  f"EXPLAIN ANALYZE COPY (SELECT 1) TO '{tmp_path}/x.csv'",  # runs the COPY
                  f"explain (format json) copy (select 1) to '{tmp_path}/x.csv'",
-                 f"PRAGMA profile_output = '{tmp_path}/x.csv'", "PRAGMA enable_profiling"]:
+                 f"PRAGMA profile_output = '{tmp_path}/x.csv'", "PRAGMA enable_profiling",
+                 # a ')' in a string, then a comment, must not hide the explained COPY
+                 f"EXPLAIN (ANALYZE 'x)SELECT 1 --') COPY (SELECT 42) TO '{tmp_path}/x.csv'",
+                 # table functions that write files or change the session
+                 f"SELECT * FROM enable_profiling(format := 'json', "
+                 f"save_location := '{tmp_path}/x.json')",
+                 "SELECT 1 WHERE 1 IN (SELECT 1 FROM enable_logging())"]:
         res = runner.invoke(app, ["--db", str(db), "sql", stmt])
         assert res.exit_code == 1, stmt
         assert "read-only" in res.output
-    assert not (tmp_path / "x.csv").exists()
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.json").exists()
     for stmt in ["EXPLAIN ANALYZE SELECT count(*) FROM genes", "PRAGMA version",
                  "PRAGMA table_info('genes')"]:
         res = runner.invoke(app, ["--db", str(db), "sql", stmt])

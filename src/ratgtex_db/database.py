@@ -47,8 +47,43 @@ READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 READ_PRAGMAS = {"version", "platform", "user_agent", "database_size", "database_list",
                 "show_databases", "show_tables", "show_tables_expanded", "table_info", "show",
                 "storage_info", "functions", "collations", "metadata_info"}
-_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+#: Functions a SELECT may call that change the session or write files (DuckDB's profiling and
+#: logging write wherever they are told; a checkpoint writes a database).
+SIDE_EFFECT_FUNCTIONS = {"enable_profiling", "disable_profiling", "enable_logging",
+                         "disable_logging", "truncate_duckdb_logs", "checkpoint",
+                         "force_checkpoint"}
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(|;?\s*$)", re.IGNORECASE)
+
+
+def _explained(query: str) -> int | None:
+    """Where the statement an EXPLAIN explains begins in ``query`` (after ``EXPLAIN``, an
+    optional ``ANALYZE`` and one option group in balanced parentheses), found on DuckDB's
+    tokens, so that a parenthesis inside a string or a comment cannot hide it; None if the
+    text is not of that form."""
+    tokens = list(duckdb.tokenize(query))
+
+    def word(i: int) -> str:
+        m = re.match(r"\w+", query[tokens[i][0]:tokens[i][0] + 16]) if i < len(tokens) else None
+        return m.group(0).upper() if m else ""
+
+    i = 0
+    if word(i) != "EXPLAIN":
+        return None
+    i += 1
+    if word(i) in ("ANALYZE", "ANALYSE"):
+        i += 1
+    if i < len(tokens) and query[tokens[i][0]] == "(":
+        depth = 0
+        while i < len(tokens):
+            ch = query[tokens[i][0]]
+            if str(tokens[i][1]).endswith("operator"):
+                depth += (ch == "(") - (ch == ")")
+            i += 1
+            if depth == 0:
+                break
+        else:
+            return None
+    return tokens[i][0] if i < len(tokens) else None
 
 
 def _version_key(v: str) -> tuple[int, str]:
@@ -174,15 +209,20 @@ class Database:
         kind = str(st.type).rsplit(".", 1)[-1].upper()
         refused = kind not in READ_STATEMENTS
         if kind == "EXPLAIN":
-            m = _EXPLAIN.match(st.query)
+            start = _explained(st.query)
             try:
-                inner = self._con.extract_statements(st.query[m.end():]) if m else []
+                inner = self._con.extract_statements(st.query[start:]) if start else []
             except duckdb.Error:
                 inner = []
             if len(inner) != 1:
                 raise QueryError("cannot tell what this EXPLAIN explains: 'sql' is read-only; "
                                  "write EXPLAIN [ANALYZE] SELECT ...")
             self._check_statement(inner[0])
+        elif kind == "SELECT":
+            called = self._functions_called(st.query)
+            if called & SIDE_EFFECT_FUNCTIONS:
+                raise QueryError(f"{', '.join(sorted(called & SIDE_EFFECT_FUNCTIONS))} refused: "
+                                 "'sql' is read-only (these change the session or write files)")
         elif kind == "PRAGMA":
             m = _PRAGMA.match(st.query)
             if not m or m.group(1).lower() not in READ_PRAGMAS:
@@ -194,6 +234,29 @@ class Database:
                 f"{kind} statements are refused: 'sql' is read-only (SELECT, EXPLAIN, "
                 "PRAGMA only); to change the database use 'ratgtex-db ingest'"
             )
+
+    def _functions_called(self, query: str) -> set[str]:
+        """Names of the functions a SELECT calls (table functions included), from DuckDB's
+        own parse tree."""
+        import json
+
+        try:
+            tree = json.loads(self._con.execute("SELECT json_serialize_sql(?)",
+                                                [query]).fetchone()[0])
+        except (duckdb.Error, ValueError, TypeError):
+            return set()
+        names: set[str] = set()
+        todo: list[Any] = [tree]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, dict):
+                name = node.get("function_name")
+                if isinstance(name, str):
+                    names.add(name.lower())
+                todo.extend(node.values())
+            elif isinstance(node, list):
+                todo.extend(node)
+        return names
 
     def sql(self, query: str, params: Any = None, *, read_only: bool | None = None) -> Result:
         """Run a query with bound parameters and return a polars DataFrame.
