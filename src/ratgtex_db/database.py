@@ -240,11 +240,13 @@ class Database:
         own parse tree."""
         import json
 
+        cur = self._con.cursor()  # the session may hold a pending, streamed result
         try:
-            tree = json.loads(self._con.execute("SELECT json_serialize_sql(?)",
-                                                [query]).fetchone()[0])
+            tree = json.loads(cur.execute("SELECT json_serialize_sql(?)", [query]).fetchone()[0])
         except (duckdb.Error, ValueError, TypeError):
             return set()
+        finally:
+            cur.close()
         names: set[str] = set()
         todo: list[Any] = [tree]
         while todo:
