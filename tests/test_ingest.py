@@ -359,3 +359,19 @@ def test_a_byte_order_mark_before_the_header_is_not_part_of_the_first_column(tin
     with ratgtex_db.open(db) as h:
         n, tissues = h.sql("SELECT count(*), count(DISTINCT tissue) FROM top_assoc").row(0)
     assert n == len(_lines(src)) - 1 and tissues > 1
+
+
+def test_two_byte_copies_of_a_release_settle(tiny_v4, tmp_path):
+    """Two identical copies of a release ingested together: the second run has nothing to do
+    (a byte copy displaces nothing, so neither copy is marked replaced)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(tiny_v4 / "eqtl", a)
+    shutil.copytree(tiny_v4 / "eqtl", b)
+    db = tmp_path / "db"
+    first = ingest([a, b], db)
+    assert not first.failed and not any(r.message for r in first.results
+                                        if r.status == "ingested")
+    again = ingest([a, b], db)
+    assert again.count("ingested") == 0
+    with ratgtex_db.open(db) as h:
+        assert set(h.sql("SELECT DISTINCT status FROM ingested_files")["status"]) == {"ingested"}
