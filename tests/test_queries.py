@@ -464,6 +464,7 @@ def test_version_defaults_to_newest_and_unknown_version_is_an_error(db):
     assert db.version == "v4"
     assert db.eqtls(version="v4").height > 0
     assert db.eqtls(version="V4").equals(db.eqtls(version="v4"))  # choices: any case
+    assert db.resolve_version("V4") == "v4"  # what the plots use
     with pytest.raises(ConfigError, match="version 'v3' is not ingested.*ingested: v4"):
         db.tissues(version="v3")
 

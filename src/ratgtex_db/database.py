@@ -190,7 +190,10 @@ class Database:
         return versions[-1]
 
     def resolve_version(self, version: str | None) -> str:
-        return version or self.version
+        """``version`` as the database spells it (any case: ``V4`` is ``v4``), else the
+        database's; a version not ingested is returned as given (callers check it)."""
+        v = version or self.version
+        return next((k for k in self.ingested_versions() if k.casefold() == v.casefold()), v)
 
     # -- ad hoc SQL -------------------------------------------------------------------------
 

@@ -321,6 +321,14 @@ class Portal:
         self._samples: dict[tuple[str, str], list[str]] = {}
         self._ingested: list[str] = []
         self.releases()  # read now: a database with nothing to serve fails at start-up
+        if version is not None and version not in self._releases:  # choices: any case
+            folded = next((v for v in self._ingested if v.casefold() == version.casefold()),
+                          None)
+            if folded is not None:
+                self.only = folded
+                self._snapshot = None
+                self.releases()
+                version = folded
         if not self._ingested:
             raise ConfigError(f"{self.db_dir}: no release with a tissue table is ingested; "
                               "run 'ratgtex-db ingest DIR' first")
