@@ -172,3 +172,10 @@ def test_run_sorter_orders_runs_in_blocks_and_keeps_ties_in_order():
         11, 10, 9,  # the rest of chr1's run
         13, 14, 12,  # chr2 again: its own run; the tie a, a in arrival order
     ]
+    # a NULL run key is a run of its own, split across batches like any other
+    nulls = pa.table({"chrom": pa.array(["a", None, None, "a", None, "b"]),
+                      "phenotype_id": pa.array(["z", "y", "x", "w", "v", "u"]),
+                      "row": pa.array(range(6))})
+    sorter = RunSorter(("chrom", "phenotype_id"))
+    out = sorter.add(nulls.slice(0, 2)) + sorter.add(nulls.slice(2)) + sorter.finish()
+    assert pa.concat_tables(out).column("row").to_pylist() == [0, 2, 1, 3, 4, 5]

@@ -109,7 +109,8 @@ class IngestLock:
             except BlockingIOError as err:
                 holder = os.pread(self.fd, 64, 0).decode(errors="replace").split()
                 pid = holder[0] if holder else "?"
-                # a holder that has not written its role yet is given the benefit of the doubt
+                # no role yet (a holder between taking the lock and writing it): wait briefly;
+                # a pid alone is also what an ingest of an older version of this package writes
                 upkeep = len(holder) < 2 or holder[1] == "maintenance"
                 if not quiet and upkeep and time.monotonic() < deadline:
                     time.sleep(0.05)
@@ -118,7 +119,8 @@ class IngestLock:
                 self.fd = None
                 if quiet:
                     return False
-                what = "a reader's upkeep" if upkeep else "another ingest"
+                what = ("a reader's upkeep" if len(holder) >= 2 and upkeep
+                        else "another ingest" if not upkeep else "another process")
                 raise IngestError(
                     f"{what} is running into {self.path.parent} (pid {pid}); "
                     "wait for it to finish, then run this one again"
@@ -129,6 +131,7 @@ class IngestLock:
 
     def release(self) -> None:
         if self.fd is not None:
+            os.ftruncate(self.fd, 0)  # no stale role for the next holder's first moments
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

@@ -187,8 +187,9 @@ BLOCK_ROWS = 512 * 1024
 
 class RunSorter:
     """Order each run of rows sharing the first key column (in arrival order) by the other
-    keys, stably; a run longer than ``max_rows`` is ordered in blocks of that size. Memory: one
-    unfinished run (at most ``max_rows`` rows) and the batch being added."""
+    keys, stably; a run longer than ``max_rows`` is ordered in blocks of about that size (the
+    cap is checked after each batch). Memory: one unfinished run (under ``max_rows`` rows plus
+    a batch) and the batch being added."""
 
     def __init__(self, keys: tuple[str, ...], max_rows: int = BLOCK_ROWS) -> None:
         self.run_key, self.order = keys[0], [(k, "ascending") for k in keys[1:]]
@@ -206,11 +207,12 @@ class RunSorter:
             key = key.cast(key.type.value_type)
         key = key.combine_chunks()
         out = []
-        # the last row where the run key changes: every row before it ends a run
-        change = pc.not_equal(key.slice(1), key.slice(0, len(key) - 1))
+        # the last row where the run key changes: every row before it ends a run (a NULL key
+        # is a value of its own: NULL next to anything else is a change)
+        change = _changes(key)
         idx = pc.indices_nonzero(change)
         cut = idx[-1].as_py() + 1 if len(idx) else 0
-        if cut == 0 and self._buffer and key[0].as_py() != self._last:
+        if cut == 0 and self._buffer and key[0].as_py() != self._last:  # None == None
             out += self._finish()
         elif cut:
             head = data.slice(0, cut)
@@ -243,7 +245,7 @@ class RunSorter:
             if pa.types.is_dictionary(key.type):
                 key = key.cast(key.type.value_type)
             key = key.combine_chunks()
-            starts = pc.not_equal(key.slice(1), key.slice(0, len(key) - 1)).cast(pa.int32())
+            starts = _changes(key).cast(pa.int32())
             run = pa.concat_arrays([pa.array([0], pa.int32()), starts])
             whole = whole.append_column("\x00run", pc.cumulative_sum(run))
             order = [("\x00run", "ascending"), *order]
@@ -255,6 +257,15 @@ class RunSorter:
         if runs:
             whole = whole.drop_columns(["\x00run"])
         return [whole]
+
+
+def _changes(key: pa.Array) -> pa.Array:
+    """Per row after the first, whether its key differs from the previous row's (NULLs equal
+    each other and differ from every value)."""
+    a, b = key.slice(1), key.slice(0, len(key) - 1)
+    differ = pc.fill_null(pc.not_equal(a, b), True)
+    both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+    return pc.and_not(differ, both_null)
 
 
 def _plain_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
