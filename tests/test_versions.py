@@ -753,6 +753,9 @@ def test_pre_2025_tissue_labels_inside_v1_files_are_the_views_ids(tmp_path):
         top = d.sql("SELECT tissue FROM top_assoc ORDER BY 1")["tissue"].to_list()
         rats = d.sql("SELECT DISTINCT tissue FROM rat_ids")["tissue"].to_list()
     assert top == ["IL", "NAcc1", "PL1"] and rats == ["NAcc1"]
+    with ratgtex_db.open(db) as d:  # the old label typed by a user names the same tissue
+        assert d.eqtls(tissue="NAcc", version="v1").equals(d.eqtls(tissue="NAcc1",
+                                                                  version="v1"))
 
 
 def test_compare_by_ensembl_id_reaches_v3_through_the_v2_gene_name(tmp_path):

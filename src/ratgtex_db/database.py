@@ -25,6 +25,7 @@ from ratgtex_db.errors import (
 )
 from ratgtex_db.inputs import Gene
 from ratgtex_db.paths import lake_dir, resolve_db_dir, store_dir
+from ratgtex_db.release import TISSUE_ALIASES, TISSUES
 from ratgtex_db.result import Rows
 from ratgtex_db.sqlfiles import documented, view_meanings
 
@@ -381,11 +382,13 @@ class Database:
         known = [r[0] for r in
                  queries.execute(self._con, "known_tissues", {"version": v}).rows()]
         by_lower = {t.lower(): t for t in known}
+        # v1/v2's pre-2025 labels (NAcc, PL) name today's NAcc1, PL1 (release-format 5.1)
+        by_lower.update({a.lower(): t for a, t in TISSUE_ALIASES.get(v, {}).items()
+                         if t in known and a.lower() not in by_lower})
         out: list[str] = []
         for item in items:
             t = item if item in known else by_lower.get(item.lower())
             if t is None:
-                from ratgtex_db.release import TISSUES
 
                 released = {x.lower(): x for x in TISSUES.get(v, ())}
                 if item.lower() in released:  # a tissue of the release, not in this database

@@ -49,7 +49,7 @@ class FormatError(RatgtexError):
             )
         parts.append(text)
         said = ": ".join(p for p in parts if p)
-        if "re-download" not in said and "; " not in said:  # what to do, when not said yet
+        if line is not None and "re-download" not in said and "; " not in said:  # what to do
             said += ("; the file does not follow the release format there: re-download it, or "
                      "fix or remove that line and ingest again")
         super().__init__(said)

@@ -278,10 +278,12 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     extra = [c for c in header if c not in bound.rename]
     if extra:
         yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
-    if "start_distance" in header and "tss_distance" in table.column_names \
-            and "tss_distance" not in bound.rename.values():
-        yield NOTE, ("tss_distance stored NULL: the file has only tensorQTL's start_distance "
-                     "(the distance to the BED start, not strand-aware; release-format 5.2)")
+    if "tss_distance" in table.column_names and "tss_distance" not in bound.rename.values() \
+            and any(c.name == "tss_distance" for c in kind.columns):
+        yield NOTE, ("tss_distance stored NULL: " + (
+            "the file has only tensorQTL's start_distance (the distance to the BED start, not "
+            "strand-aware; release-format 5.2)" if "start_distance" in header
+            else "the file has no tss_distance column"))
     implied = constants(table, kind, values)
     # a v1/v2 file's own tissue column says the pre-2025 labels (NAcc, PL) that the views and
     # the file names call NAcc1, PL1 (release-format 5.1): one tissue, one id
