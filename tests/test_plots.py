@@ -140,6 +140,10 @@ def test_bad_output_and_unknown_gene_on_the_command_line(tiny_db, tmp_path):
                          capture_output=True, text=True)
     assert got.returncode == 1 and "NoSuchGene" in got.stderr and "Traceback" not in got.stderr
     assert not (tmp_path / "x.png").exists()
+    got = subprocess.run([sys.executable, "-m", "ratgtex_db", "--db", str(tiny_db), "plot",
+                          "sharing", "--dpi", "100000", "-o", str(tmp_path / "x.png")],
+                         capture_output=True, text=True, timeout=120)  # not a bad_alloc
+    assert got.returncode == 1 and "megapixels" in got.stderr and "Traceback" not in got.stderr
     with pytest.raises(ConfigError, match="does not exist"):
         from ratgtex_db.plots import check_output
 

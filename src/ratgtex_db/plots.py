@@ -29,9 +29,27 @@ UNIT_LABELS = {"tpm": "TPM", "log2": "log2(expected count + 1)"}
 DOSAGE_LABELS = {0: "REF/REF", 1: "REF/ALT", 2: "ALT/ALT"}
 
 
+#: Pixels a picture may have (width x height x dpi^2): 100 megapixels, a 40 x 25 inch figure
+#: at 100 dpi; matplotlib's renderer needs ~4 bytes a pixel and fails with bad_alloc far above.
+MAX_PIXELS = 100_000_000
+
+
 def _figure(width: float, height: float, dpi: int) -> Figure:
+    """A figure of ``width`` x ``height`` inches at ``dpi``.
+
+    Raises
+    ------
+    ConfigError : a size or dpi that is not positive, or a picture over ``MAX_PIXELS``.
+    """
     from matplotlib.figure import Figure
 
+    if not (width > 0 and height > 0 and dpi > 0):
+        raise ConfigError(f"--width {width}, --height {height}, --dpi {dpi}: each must be > 0")
+    pixels = width * height * dpi * dpi
+    if pixels > MAX_PIXELS:
+        raise ConfigError(f"--width {width} x --height {height} inches at --dpi {dpi} is "
+                          f"{pixels / 1e6:,.0f} megapixels; at most {MAX_PIXELS / 1e6:,.0f}: "
+                          "lower the size or the dpi")
     return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
