@@ -552,3 +552,19 @@ def test_parse_region():
     for bad in ("chr1:10", "chr1:0-5", "chr1:9-2", "chr1:a-b", "foo"):
         with pytest.raises(QueryError, match="bad region"):
             inputs.parse_region(bad)
+
+
+def test_results_pickle_and_a_closed_database_says_so(tiny_db):
+    """Results cross process boundaries (multiprocessing, joblib) as themselves; a closed
+    Database answers every call with one clear error."""
+    import pickle
+
+    from ratgtex_db.errors import ConfigError
+
+    with ratgtex_db.open(tiny_db) as d:
+        got = d.sql("SELECT * FROM eqtls_indep ORDER BY ALL LIMIT 3")
+        back = pickle.loads(pickle.dumps(got))
+        assert type(back) is type(got) and back.equals(got) and back.arrow().num_rows == 3
+    for call in (lambda: d.sql("SELECT 1"), lambda: d.eqtls(), lambda: d.connection):
+        with pytest.raises(ConfigError, match="is closed"):
+            call()

@@ -110,8 +110,10 @@ class Database:
         whole snapshot and the next query after an ingest sees the new data. Between queries
         nothing is held but the snapshot file: an ingest never waits on an open ``Database``.
 
-        ``read_only=False`` lets :meth:`sql` run statements other than SELECT (they apply to the
-        session's own in-memory database; the catalog itself is never written). ``frames=False``
+        ``read_only=False`` lets :meth:`sql` run statements other than SELECT. The default
+        database of the session is the catalog (``ratgtex``), attached read-only, so it is never
+        written: make your own tables as ``TEMP`` tables or in ``memory``
+        (``CREATE TEMP TABLE t AS ...``, ``CREATE TABLE memory.t AS ...``). ``frames=False``
         makes queries return :class:`~ratgtex_db.queries.Rows` (fetched on demand, no polars)
         instead of polars frames; the command line uses it.
         """
@@ -137,6 +139,9 @@ class Database:
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._closed:
+            raise ConfigError(f"this Database ({self.path}) is closed; open it again with "
+                              "ratgtex_db.open()")
         self._session.refresh()
         return self._session.con
 
@@ -149,9 +154,14 @@ class Database:
     def refresh(self) -> bool:
         """Move to the newest catalog snapshot now (queries also do it by themselves); True if
         there was a newer one."""
+        self._con  # noqa: B018 - a closed Database says so
         return self._session.refresh()
 
+    _closed = False
+
     def close(self) -> None:
+        """Close the session (a closed Database answers every call with a ConfigError)."""
+        self._closed = True
         self._session.close()
 
     @property

@@ -243,6 +243,7 @@ def _result_class() -> type:
             return self.to_arrow()
 
     Result.__module__ = __name__
+    Result.__qualname__ = "Result"  # pickled by name: ratgtex_db.result.Result (multiprocessing)
     return Result
 
 
