@@ -245,6 +245,9 @@ def test_a_source_whose_partition_another_replaced_is_marked_and_comes_back(tiny
             return status, h.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]
 
     assert state() == ({str(a): "replaced", str(b): "ingested"}, 3)
+    with ratgtex_db.open(db) as h:  # the counts add up: 2 files = 1 ingested + 1 replaced
+        row = h.versions().row(0, named=True)
+        assert (row["files"], row["files_ingested"], row["files_replaced"]) == (2, 1, 1)
     again = ingest([a], db)
     assert again.count("ingested") == 1
     assert state() == ({str(a): "ingested", str(b): "replaced"}, len(lines) - 1)

@@ -8,7 +8,8 @@
 -- after the releases.
 --
 -- Returns: version, genome, assembly, annotation, n_tissues, tissues, files (recorded in the
--- manifest), files_ingested, files_skipped, files_failed, source_bytes, last_ingested;
+-- manifest), files_ingested, files_skipped, files_failed, files_replaced (ingested, then
+-- displaced by another file of the same partition), source_bytes, last_ingested;
 -- ordered by version (releases first, then studies).
 -- Key: (version).
 -- Parameters:
@@ -23,6 +24,7 @@ files AS (
            count(*) FILTER (status = 'ingested') AS files_ingested,
            count(*) FILTER (status = 'skipped') AS files_skipped,
            count(*) FILTER (status = 'failed') AS files_failed,
+           count(*) FILTER (status = 'replaced') AS files_replaced,
            sum(bytes) FILTER (status = 'ingested') AS source_bytes,
            max(ingested_at) AS last_ingested
     FROM ingested_files WHERE version IS NOT NULL
@@ -42,7 +44,8 @@ tissue_lists AS (
     FROM named GROUP BY version
 )
 SELECT f.version, m.genome, m.assembly, m.annotation, coalesce(t.n_tissues, 0) AS n_tissues,
-       t.tissues, f.files, f.files_ingested, f.files_skipped, f.files_failed, f.source_bytes,
+       t.tissues, f.files, f.files_ingested, f.files_skipped, f.files_failed,
+       f.files_replaced, f.source_bytes,
        f.last_ingested
 FROM files AS f
 LEFT JOIN meta AS m USING (version)

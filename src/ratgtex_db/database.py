@@ -848,6 +848,7 @@ class Database:
                    count(*) FILTER (m.status = 'ingested') AS ingested,
                    count(*) FILTER (m.status = 'skipped') AS skipped,
                    count(*) FILTER (m.status = 'failed') AS failed,
+                   count(*) FILTER (m.status = 'replaced') AS replaced,
                    count(DISTINCT m.tissue) AS tissues,
                    sum(m.bytes) FILTER (m.status = 'ingested') AS source_bytes,
                    (SELECT sum(l.bytes) FROM _ratgtex.lake_files l
