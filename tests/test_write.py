@@ -179,3 +179,42 @@ def test_run_sorter_orders_runs_in_blocks_and_keeps_ties_in_order():
     sorter = RunSorter(("chrom", "phenotype_id"))
     out = sorter.add(nulls.slice(0, 2)) + sorter.add(nulls.slice(2)) + sorter.finish()
     assert pa.concat_tables(out).column("row").to_pylist() == [0, 2, 1, 3, 4, 5]
+
+
+def test_sorted_qtl_tables_keep_the_writers_options(tmp_path):
+    """A table with a sort key is sorted by DuckDB and written by pyarrow with the table's own
+    options: even row groups in (gene, tissue) order, every value kept, and a bloom filter on
+    variant_id that DuckDB uses to find a variant."""
+    import duckdb
+
+    table = dataclasses.replace(TABLES["eqtls_indep"], row_group_rows=1000)
+    n = 3500
+    source = pa.table({c: pa.nulls(n, t) for c, t in table.columns})
+    genes = [f"G{(i * 7919) % 500:03d}" for i in range(n)]
+    source = source.set_column(table.column_names.index("gene_id"), "gene_id", pa.array(genes))
+    source = source.set_column(table.column_names.index("tissue"), "tissue",
+                               pa.array([("BLA", "IL")[i % 2] for i in range(n)]))
+    source = source.set_column(table.column_names.index("variant_id"), "variant_id",
+                               pa.array([f"chr1:{100 + i}" for i in range(n)]))
+    source = source.set_column(table.column_names.index("pval_nominal"), "pval_nominal",
+                               pa.array([1e-300 * (i + 1) for i in range(n)]))
+    writer = PartitionWriter(table, tmp_path)
+    writer.write(source)
+    path = writer.close()
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1000] * 3 + [500]
+    con = duckdb.connect()
+    got = con.execute("SELECT gene_id, tissue, variant_id, pval_nominal FROM read_parquet(?) "
+                      "ORDER BY file_row_number", [str(path)]).fetchall()
+    want = sorted(zip(genes, [("BLA", "IL")[i % 2] for i in range(n)],
+                      [f"chr1:{100 + i}" for i in range(n)],
+                      [1e-300 * (i + 1) for i in range(n)], strict=True),
+                  key=lambda r: (r[0], r[1]))
+    assert sorted(got) == sorted(want) and [r[:2] for r in got] == [r[:2] for r in want]
+    blooms = con.execute("SELECT count(*) FROM parquet_metadata(?) WHERE path_in_schema = "
+                         "'variant_id' AND bloom_filter_offset IS NOT NULL",
+                         [str(path)]).fetchone()[0]
+    assert blooms == meta.num_row_groups
+    hit = con.execute("SELECT pval_nominal FROM read_parquet(?) WHERE variant_id = 'chr1:107'",
+                      [str(path)]).fetchall()
+    assert hit == [(1e-300 * 8,)]

@@ -124,6 +124,10 @@ CIS_PVALS_ROW_GROUP_ROWS = 64 * 1024
 #: gene_id leave a gene lookup one row group of this size instead of the whole table (sorted
 #: by tissue first, every group held every gene's name range).
 QTL_ROW_GROUP_ROWS = 16 * 1024
+#: The QTL summary tables are sorted by gene: a variant's rows (its lead eQTLs and xQTLs) lie
+#: anywhere, so `variant` and `WHERE variant_id = ?` read every group's ids without a bloom
+#: filter (xqtl_top_assoc, 355k rows of the release-shaped lake: ~20 ms a lookup).
+QTL_BLOOM = ("variant_id",)
 
 
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
@@ -258,6 +262,7 @@ TABLES: dict[str, Table] = {
                 ("sqtl", B),
             ],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
             doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
                 "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),
@@ -340,6 +345,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("log2_aFC", F64), ("gene_name", S)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
         ),
         _t(
             "eqtls_indep",
@@ -347,6 +353,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
              ("gene_name", S), ("log2_aFC_bLR_bHR", F64), ("upregulated_in", S)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
             doc="log2_aFC_bLR_bHR, upregulated_in: the HPC_F2 study's founder-line aFC and "
                 "the line (bLR, bHR, equal) with the higher expression; NULL elsewhere.",
         ),
@@ -356,6 +363,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("gene_name", S), ("group_size", I32)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
         ),
         _t(
             "xqtls_indep",
@@ -363,6 +371,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32),
              ("gene_name", S), ("group_size", I32)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
         ),
         _t(
             "xqtl_top_assoc_cross_modality",
@@ -370,6 +379,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("qval", F64), ("pval_nominal_threshold", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
         ),
         _t(
             "xqtls_indep_cross_modality",
@@ -377,6 +387,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("rank", I32)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
@@ -492,6 +503,7 @@ TABLES: dict[str, Table] = {
              ("pval_nominal", F64), ("slope", F64), ("slope_se", F64), ("pval_perm", F64),
              ("pval_beta", F64), ("qval", F64), ("pval_nominal_threshold", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
             doc="tensorQTL map_cis output of a study, one row per phenotype (Eye).",
         ),
         _t(
@@ -500,6 +512,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC_ASE", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
             doc="Allelic fold change of a study's eQTLs from allele-specific expression.",
         ),
         _t(
@@ -508,6 +521,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC", F64), ("log2_aFC_lower", F64), ("log2_aFC_upper", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+            bloom=QTL_BLOOM,
             doc="Allelic fold change of a study's eQTLs with its confidence bounds.",
         ),
         _t(

@@ -389,24 +389,48 @@ def _plain(schema: pa.Schema) -> pa.Schema:
 
 
 def sort_parquet(path: Path, table: Table) -> Path:
-    """Rewrite ``path`` sorted by the table's sort key, spilling to disk past the memory limit."""
+    """Rewrite ``path`` sorted by the table's sort key, spilling to disk past the memory limit.
+
+    DuckDB sorts; the sorted rows stream back in row groups to pyarrow's writer with the
+    table's own options (dictionaries, bloom filters, pages), which DuckDB's writer cannot
+    set per column (it writes bloom filters only for dictionary-encoded columns)."""
     out = path.with_name(path.stem + "-sorted.parquet")
     con = duckdb.connect()
+    writer: pq.ParquetWriter | None = None
     try:
         con.execute(f"SET memory_limit = '{SORT_MEMORY_LIMIT}'")
         con.execute("SET temp_directory = ?", [str(path.parent / "duckdb_tmp")])
-        con.execute("SET preserve_insertion_order = false")
         keys = ", ".join(_q(k) for k in table.sort_key)
-        src = str(path).replace("'", "''")
-        dst = str(out).replace("'", "''")
-        con.execute(
-            f"COPY (SELECT * FROM read_parquet('{src}') ORDER BY {keys}) TO '{dst}' "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {table.row_group_rows})"
-        )
+        rel = con.sql(f"SELECT * FROM read_parquet({_literal(path)}) ORDER BY {keys}")
+        fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+        size = table.row_group_rows
+        for batch in fetch(size):
+            data = pa.Table.from_batches([batch]).cast(table.schema)
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema, store_schema=False,
+                                          **parquet_options(
+                                              table.schema, data, bloom=table.bloom,
+                                              delta=table.delta, dictionary=table.dictionary,
+                                              row_group_rows=size,
+                                              page_bytes=PAGE_BYTES.get(table.name)))
+            writer.write_table(data, row_group_size=size)
+        if writer is None:  # no rows: an empty file of the table's schema
+            writer = pq.ParquetWriter(out, table.schema, store_schema=False)
+        writer.close()
+    except BaseException:
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+        out.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
     path.unlink()
     return out
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _q(name: str) -> str:
