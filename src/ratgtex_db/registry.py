@@ -60,8 +60,9 @@ class Col:
     """One declared source column: its header name, contract name and Arrow type.
 
     ``optional`` columns may be absent from a file's header (then the contract column is
-    NULL); ``aliases`` are other header names of the same column (e.g. tensorQTL's ``maf``
-    for ``af``). A column whose ``name`` is empty is accepted in the header and not stored.
+    NULL; ``absent``, when set, is the note the ingest records for such a file); ``aliases``
+    are other header names of the same column (e.g. tensorQTL's ``maf`` for ``af``). A column
+    whose ``name`` is empty is accepted in the header and not stored.
     """
 
     source: str
@@ -69,6 +70,7 @@ class Col:
     type: pa.DataType
     optional: bool = False
     aliases: tuple[str, ...] = ()
+    absent: str = ""
 
     @property
     def dropped(self) -> bool:
@@ -88,9 +90,10 @@ def _cols(*specs: tuple[str, str, pa.DataType] | tuple[str, pa.DataType] | Col
     return tuple(out)
 
 
-def _opt(source: str, name: str | None = None, typ: pa.DataType = S) -> Col:
-    """A column files of the kind may or may not have."""
-    return Col(source, source if name is None else name, typ, optional=True)
+def _opt(source: str, name: str | None = None, typ: pa.DataType = S, absent: str = "") -> Col:
+    """A column files of the kind may or may not have (``absent``: the note when one lacks
+    it)."""
+    return Col(source, source if name is None else name, typ, optional=True, absent=absent)
 
 
 def _drop(source: str) -> Col:
@@ -288,7 +291,10 @@ _SIGNIF = _cols(
 #: distance NULL (and a note), not refused.
 _SIGNIF_STATS_OLD = (
     ("variant_id", S),
-    _opt("tss_distance", typ=I32),
+    _opt("tss_distance", typ=I32, absent=(
+        "the file has no tss_distance column (a v3 file may have only tensorQTL's "
+        "start_distance, the distance to the BED start, not strand-aware, which is not stored; "
+        "release-format 5.2)")),
     _drop("start_distance"),
     ("af", F64),
     ("ma_samples", I32),

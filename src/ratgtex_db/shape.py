@@ -278,16 +278,14 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     extra = [c for c in header if c not in bound.rename]
     if extra:
         yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
-    if "tss_distance" in table.column_names and "tss_distance" not in bound.rename.values() \
-            and any(c.name == "tss_distance" for c in kind.columns):
-        yield NOTE, ("tss_distance stored NULL: " + (
-            "the file has only tensorQTL's start_distance (the distance to the BED start, not "
-            "strand-aware; release-format 5.2)" if "start_distance" in header
-            else "the file has no tss_distance column"))
+    for col in kind.columns:  # an optional column the registry says a word about
+        if col.absent and col.name not in bound.rename.values():
+            yield NOTE, f"{col.name} stored NULL: {col.absent}"
     implied = constants(table, kind, values)
     # a v1/v2 file's own tissue column says the pre-2025 labels (NAcc, PL) that the views and
     # the file names call NAcc1, PL1 (release-format 5.1): one tissue, one id
-    aliases = TISSUE_ALIASES.get(values.get("version", ""), {})
+    version = values.get("version", "")
+    relabel = version in TISSUE_ALIASES and "tissue" not in implied
     line = 2
     for cols, batch in _reader(lenient)(src.name, src.opener, bound.types,
                                         delimiter=kind.delimiter):
@@ -297,9 +295,9 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
             if col not in data:
                 data[col] = _coded(pa.array(np.zeros(batch.num_rows, np.int32)),
                                    pa.array([value], pa.string()))
-        if aliases and "tissue" in data and "tissue" not in implied:
+        if relabel and "tissue" in data:
             data["tissue"] = per_distinct(data["tissue"], lambda d: pa.array(
-                [aliases.get(t, t) for t in d.to_pylist()], pa.string()))
+                [canonical_tissue(version, t) for t in d.to_pylist()], pa.string()))
         derive(src.name, table, data, line, kind.gene_rule)
         yield table.name, conform(table, data, batch.num_rows)
         line += batch.num_rows
