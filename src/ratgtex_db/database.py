@@ -118,6 +118,7 @@ class Database:
         instead of polars frames; the command line uses it.
         """
         self.path = resolve_db_dir(path)
+        self._closed = False
         self._frames = frames
         self._read_only = read_only
         if lake.needs_maintenance(self.path):  # a crashed commit to finish, garbage to collect
@@ -156,8 +157,6 @@ class Database:
         there was a newer one."""
         self._con  # noqa: B018 - a closed Database says so
         return self._session.refresh()
-
-    _closed = False
 
     def close(self) -> None:
         """Close the session (a closed Database answers every call with a ConfigError)."""
@@ -316,10 +315,8 @@ class Database:
     def _version_of(self, version: str | None) -> str:
         """The version a query reads: ``version``, else the database's; it must be ingested
         (a version that is not would give empty answers that look like "nothing found")."""
-        v = version or self.version
+        v = self.resolve_version(version)
         known = self.ingested_versions()
-        if v not in known:  # choices are case-insensitive: V4, study:eye
-            v = next((k for k in known if k.casefold() == str(v).casefold()), v)
         if v not in known:
             raise ConfigError(f"version {v!r} is not ingested in {self.path}; ingested: "
                               f"{', '.join(known) or '(none)'}; pass one of them to --version")
@@ -399,7 +396,6 @@ class Database:
         for item in items:
             t = item if item in known else by_lower.get(item.lower())
             if t is None:
-
                 released = {x.lower(): x for x in TISSUES.get(v, ())}
                 if item.lower() in released:  # a tissue of the release, not in this database
                     raise QueryError(f"tissue {released[item.lower()]!r} is not ingested in {v} "
