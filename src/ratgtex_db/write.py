@@ -202,23 +202,16 @@ class RunSorter:
         """Buffer ``data``; return the runs (ordered) that it completes."""
         if data.num_rows == 0:
             return []
-        key = data.column(self.run_key)
-        if pa.types.is_dictionary(key.type):
-            key = key.cast(key.type.value_type)
-        key = key.combine_chunks()
+        key = _plain_column(data.column(self.run_key)).combine_chunks()
         out = []
+        if self._buffer and key[0].as_py() != self._last:  # the buffered run ended (None == None)
+            out += self._finish()
         # the last row where the run key changes: every row before it ends a run (a NULL key
         # is a value of its own: NULL next to anything else is a change)
-        change = _changes(key)
-        idx = pc.indices_nonzero(change)
+        idx = pc.indices_nonzero(_changes(key))
         cut = idx[-1].as_py() + 1 if len(idx) else 0
-        if cut == 0 and self._buffer and key[0].as_py() != self._last:  # None == None
-            out += self._finish()
-        elif cut:
-            head = data.slice(0, cut)
-            if self._buffer and key[0].as_py() != self._last:
-                out += self._finish()
-            self._buffer.append(head)
+        if cut:
+            self._buffer.append(data.slice(0, cut))
             self._rows += cut
             out += self._finish(runs=True)
         self._buffer.append(data.slice(cut))
@@ -241,11 +234,8 @@ class RunSorter:
         self._buffer, self._rows = [], 0
         order = self.order
         if runs:
-            key = whole.column(self.run_key)
-            if pa.types.is_dictionary(key.type):
-                key = key.cast(key.type.value_type)
-            key = key.combine_chunks()
-            starts = _changes(key).cast(pa.int32())
+            starts = _changes(_plain_column(whole.column(self.run_key)).combine_chunks()
+                              ).cast(pa.int32())
             run = pa.concat_arrays([pa.array([0], pa.int32()), starts])
             whole = whole.append_column("\x00run", pc.cumulative_sum(run))
             order = [("\x00run", "ascending"), *order]
@@ -269,6 +259,7 @@ def _changes(key: pa.Array) -> pa.Array:
 
 
 def _plain_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-coded column as its values (ordered and compared by value)."""
     return col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
 
 
@@ -391,37 +382,23 @@ def _plain(schema: pa.Schema) -> pa.Schema:
 def sort_parquet(path: Path, table: Table) -> Path:
     """Rewrite ``path`` sorted by the table's sort key, spilling to disk past the memory limit.
 
-    DuckDB sorts; the sorted rows stream back in row groups to pyarrow's writer with the
-    table's own options (dictionaries, bloom filters, pages), which DuckDB's writer cannot
-    set per column (it writes bloom filters only for dictionary-encoded columns)."""
-    out = path.with_name(path.stem + "-sorted.parquet")
+    DuckDB sorts; the sorted rows stream back, a row group at a time, into a
+    :class:`PartitionWriter` with the table's own options (dictionaries, bloom filters, pages),
+    which DuckDB's writer cannot set per column (it writes bloom filters only for
+    dictionary-encoded columns)."""
     con = duckdb.connect()
-    writer: pq.ParquetWriter | None = None
+    writer = PartitionWriter(table, path.parent, presorted=True)
     try:
         con.execute(f"SET memory_limit = '{SORT_MEMORY_LIMIT}'")
         con.execute("SET temp_directory = ?", [str(path.parent / "duckdb_tmp")])
         keys = ", ".join(_q(k) for k in table.sort_key)
         rel = con.sql(f"SELECT * FROM read_parquet({_literal(path)}) ORDER BY {keys}")
         fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
-        size = table.row_group_rows
-        for batch in fetch(size):
-            data = pa.Table.from_batches([batch]).cast(table.schema)
-            if writer is None:
-                writer = pq.ParquetWriter(out, table.schema, store_schema=False,
-                                          **parquet_options(
-                                              table.schema, data, bloom=table.bloom,
-                                              delta=table.delta, dictionary=table.dictionary,
-                                              row_group_rows=size,
-                                              page_bytes=PAGE_BYTES.get(table.name)))
-            writer.write_table(data, row_group_size=size)
-        if writer is None:  # no rows: an empty file of the table's schema
-            writer = pq.ParquetWriter(out, table.schema, store_schema=False)
-        writer.close()
+        for batch in fetch(table.row_group_rows):
+            writer.write(pa.Table.from_batches([batch]).cast(table.schema))
+        out = writer.close()
     except BaseException:
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-        out.unlink(missing_ok=True)
+        writer.abort()
         raise
     finally:
         con.close()
