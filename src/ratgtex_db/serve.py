@@ -321,18 +321,10 @@ class Portal:
         self._samples: dict[tuple[str, str], list[str]] = {}
         self._ingested: list[str] = []
         self.releases()  # read now: a database with nothing to serve fails at start-up
-        if version is not None and version not in self._releases:  # choices: any case
-            folded = next((v for v in self._ingested if v.casefold() == version.casefold()),
-                          None)
-            if folded is not None:
-                self.only = folded
-                self._snapshot = None
-                self.releases()
-                version = folded
         if not self._ingested:
             raise ConfigError(f"{self.db_dir}: no release with a tissue table is ingested; "
                               "run 'ratgtex-db ingest DIR' first")
-        if version is not None and version not in self._releases:
+        if version is not None and self.only not in self._releases:
             raise ConfigError(f"--version {version}: no such release in {self.db_dir}; "
                               f"ingested: {', '.join(self._ingested)}")
 
@@ -385,6 +377,9 @@ class Portal:
                     if _RELEASE_RE.match(r["version"] or "")]
         versions.sort(key=_version_number)
         self._ingested = versions
+        if self.only is not None:  # choices are case-insensitive: V4 serves v4
+            self.only = next((v for v in versions if v.casefold() == self.only.casefold()),
+                             self.only)
         for v in versions:
             if self.only is not None and v != self.only:
                 continue
