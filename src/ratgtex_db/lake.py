@@ -111,7 +111,8 @@ class IngestLock:
                 pid = holder[0] if holder else "?"
                 # no role yet (a holder between taking the lock and writing it): wait briefly;
                 # a pid alone is also what an ingest of an older version of this package writes
-                upkeep = len(holder) < 2 or holder[1] == "maintenance"
+                role = holder[1] if len(holder) > 1 else None
+                upkeep = role in (None, "maintenance")
                 if not quiet and upkeep and time.monotonic() < deadline:
                     time.sleep(0.05)
                     continue
@@ -119,8 +120,8 @@ class IngestLock:
                 self.fd = None
                 if quiet:
                     return False
-                what = ("a reader's upkeep" if len(holder) >= 2 and upkeep
-                        else "another ingest" if not upkeep else "another process")
+                what = {"maintenance": "a reader's upkeep", "ingest": "another ingest"}.get(
+                    role or "", "another process")
                 raise IngestError(
                     f"{what} is running into {self.path.parent} (pid {pid}); "
                     "wait for it to finish, then run this one again"
