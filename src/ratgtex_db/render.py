@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -506,16 +507,23 @@ def table_cell(value: Any) -> str:
 
 
 def _console(stream: IO[str] | None) -> Console:
+    piped = _piped_console()
+    return piped(file=stream) if stream is not None else piped()
+
+
+@functools.cache
+def _piped_console() -> type[Console]:
+    """rich's Console, except that a closed pipe raises BrokenPipeError: rich exits with status
+    1 there, and the CLI stops a closed pipe like every other format (status 0, nothing said:
+    ``| head`` is not an error)."""
     from rich.console import Console
 
     class _Piped(Console):
         def on_broken_pipe(self) -> None:
-            # rich exits with status 1 here; the CLI stops a closed pipe like every other
-            # format (status 0, nothing said: ``| head`` is not an error)
             self.quiet = True
             raise BrokenPipeError
 
-    return _Piped(file=stream) if stream is not None else _Piped()
+    return _Piped
 
 
 def show_table(rows: Rows, *, title: str | None = None, limit: int | None = None,
