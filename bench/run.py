@@ -318,6 +318,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (the ingested "
                     "databases, for profiling afterwards)")
     args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     REPEATS = max(1, args.repeats)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
