@@ -218,3 +218,51 @@ def test_sorted_qtl_tables_keep_the_writers_options(tmp_path):
     hit = con.execute("SELECT pval_nominal FROM read_parquet(?) WHERE variant_id = 'chr1:107'",
                       [str(path)]).fetchall()
     assert hit == [(1e-300 * 8,)]
+
+
+def _data_pages(path) -> dict[str, list[int]]:
+    """Data pages per column chunk of each column, from the file's encoding statistics."""
+    import duckdb
+
+    rows = duckdb.execute(
+        "SELECT path_in_schema, list_sum([s.count FOR s IN encoding_stats "
+        "IF s.page_type LIKE 'DATA_PAGE%']) FROM parquet_metadata(?) "
+        "ORDER BY row_group_id, column_id", [str(path)]).fetchall()
+    pages: dict[str, list[int]] = {}
+    for name, n in rows:
+        pages.setdefault(name, []).append(n)
+    return pages
+
+
+def test_gene_sorted_tables_have_small_pages_and_pair_tables_do_not(tmp_path):
+    """The gene-sorted lookup tables cut pages at ``QTL_PAGE_ROWS`` rows (a lookup inflates a
+    page or two of a hit row group); the others keep ``write.PAGE_ROWS``."""
+    from ratgtex_db.tables import QTL_PAGE_ROWS
+    from ratgtex_db.write import PAGE_ROWS
+
+    n = 20_000
+    top = TABLES["top_assoc"]
+    cols = {}
+    for name, typ in top.columns:
+        if pa.types.is_string(typ):
+            cols[name] = pa.array([f"{name}{i % 997}" for i in range(n)])
+        elif pa.types.is_floating(typ):
+            cols[name] = pa.array([i / 7 for i in range(n)], typ)
+        else:
+            cols[name] = pa.array([i % 30_000 for i in range(n)], typ)
+    cols["gene_id"] = pa.array([f"G{i // 13:05d}" for i in range(n)])
+    path, _ = _write_and_encodings(top, pa.table(cols), tmp_path, presorted=True)
+    assert pq.ParquetFile(path).metadata.row_group(0).num_rows == top.row_group_rows
+    for name, pages in _data_pages(path).items():
+        assert pages[0] >= top.row_group_rows // QTL_PAGE_ROWS, name
+    got = pq.read_table(path)
+    assert got.equals(pa.table(cols).cast(top.schema))
+
+    pvals = TABLES["cis_pvals"]
+    assert pvals.page_rows is None and PAGE_ROWS > QTL_PAGE_ROWS
+    m = 3 * PAGE_ROWS
+    source = pa.table({"gene_id": pa.array(["G1"] * m), "variant_id": pa.array(["chr1:1"] * m),
+                       "chrom": pa.array(["chr1"] * m), "pos": pa.array([1] * m, pa.int32()),
+                       "pval_nominal": pa.array([0.5] * m)})
+    path, _ = _write_and_encodings(pvals, source, tmp_path)
+    assert _data_pages(path)["pos"][0] == 3  # cut at PAGE_ROWS, not at QTL_PAGE_ROWS

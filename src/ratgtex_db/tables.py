@@ -77,6 +77,10 @@ class Table:
     #: order. A run longer than ``write.BLOCK_ROWS`` is ordered block by block, so memory stays
     #: bounded whatever the file's order (see ``TRANS_BLOCK_SORT``).
     block_sort: tuple[str, ...] = ()
+    #: Rows per data page at most (None: ``write.PAGE_ROWS``). DuckDB inflates only the pages
+    #: of a hit row group that hold selected rows, so a lookup's few rows in a small page cost
+    #: less than in a large one (see ``QTL_PAGE_ROWS``).
+    page_rows: int | None = None
 
     @property
     def schema(self) -> pa.Schema:
@@ -128,6 +132,15 @@ QTL_ROW_GROUP_ROWS = 16 * 1024
 #: anywhere, so `variant` and `WHERE variant_id = ?` read every group's ids without a bloom
 #: filter (xqtl_top_assoc, 355k rows of the release-shaped lake: ~20 ms a lookup).
 QTL_BLOOM = ("variant_id",)
+#: Pages of at most this many rows in the gene-sorted tables: a gene's rows (one per tissue,
+#: a few per independent QTL) or a variant's fill a page or two of the 16k-row group that
+#: min/max or the bloom filter leave, and DuckDB inflates only those pages of every column
+#: instead of the group's one or two 16k-row pages. The release-shaped lake's nine such tables
+#: rewritten with 4096, 2048 and 1024-row pages (and 4k or 8k-row groups), 20 ids, two rounds,
+#: p50 ms, before -> 2048: ad hoc top_assoc gene 12 -> 7-9, xqtl_top_assoc variant 26-33 ->
+#: 19-21, canned `gene` 74-75 -> 59-68, `eqtls` 23-28 -> 20-23; 4096 gained about half as
+#: much, 1024 or smaller groups no more; +7-10% bytes on tables of 0.1-14 MB.
+QTL_PAGE_ROWS = 2048
 
 
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
@@ -179,7 +192,7 @@ MATRIX_DICTIONARY = ("rat_id",)
 
 
 def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024,
-       bloom=(), replaced=(), dictionary=(), delta=(), block_sort=()):
+       bloom=(), replaced=(), dictionary=(), delta=(), block_sort=(), page_rows=None):
     cols = tuple(columns)
     names = {n for n, _ in cols}
     if "tss_distance" in names and not sort_key:
@@ -187,7 +200,7 @@ def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 
     return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
                  tuple(b for b in bloom if b in names), tuple(d for d in delta if d in names),
                  tuple(replaced), tuple(d for d in dictionary if d in names),
-                 tuple(block_sort))
+                 tuple(block_sort), page_rows)
 
 
 QTL_STATS = (
@@ -243,7 +256,7 @@ TABLES: dict[str, Table] = {
                 ("gene_symbol", S),
                 ("gene_id_ensembl", S),
             ],
-            sort_key=("gene_id",),
+            sort_key=("gene_id",), page_rows=QTL_PAGE_ROWS,
             doc="Gene annotation (annotation part of the gene table). gene_symbol: the "
                 "symbol of v1/v2's Ensembl gene ids (geneSymbol); gene_id_ensembl: v3's "
                 "Ensembl id of a RefSeq gene (geneIdEnsembl); NULL where a version has none.",
@@ -262,7 +275,7 @@ TABLES: dict[str, Table] = {
                 ("sqtl", B),
             ],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
             doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
                 "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),
@@ -325,7 +338,8 @@ TABLES: dict[str, Table] = {
             [("covariate", S), ("rat_id", S), ("value", F64)],
         ),
         _t("median_expression", ["version"], [("gene_id", S), ("tissue", S), ("median_tpm", F64)],
-           sort_key=("gene_id", "tissue")),
+           sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
+           page_rows=QTL_PAGE_ROWS),
         _t(
             "top_expressed",
             ["version"],
@@ -345,7 +359,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("log2_aFC", F64), ("gene_name", S)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
         ),
         _t(
             "eqtls_indep",
@@ -353,7 +367,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
              ("gene_name", S), ("log2_aFC_bLR_bHR", F64), ("upregulated_in", S)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
             doc="log2_aFC_bLR_bHR, upregulated_in: the HPC_F2 study's founder-line aFC and "
                 "the line (bLR, bHR, equal) with the higher expression; NULL elsewhere.",
         ),
@@ -363,7 +377,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("gene_name", S), ("group_size", I32)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
         ),
         _t(
             "xqtls_indep",
@@ -371,7 +385,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32),
              ("gene_name", S), ("group_size", I32)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
         ),
         _t(
             "xqtl_top_assoc_cross_modality",
@@ -379,7 +393,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("qval", F64), ("pval_nominal_threshold", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
         ),
         _t(
             "xqtls_indep_cross_modality",
@@ -387,7 +401,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("rank", I32)],
             sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
@@ -503,7 +517,7 @@ TABLES: dict[str, Table] = {
              ("pval_nominal", F64), ("slope", F64), ("slope_se", F64), ("pval_perm", F64),
              ("pval_beta", F64), ("qval", F64), ("pval_nominal_threshold", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
             doc="tensorQTL map_cis output of a study, one row per phenotype (Eye).",
         ),
         _t(
@@ -512,7 +526,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC_ASE", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
             doc="Allelic fold change of a study's eQTLs from allele-specific expression.",
         ),
         _t(
@@ -521,7 +535,7 @@ TABLES: dict[str, Table] = {
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC", F64), ("log2_aFC_lower", F64), ("log2_aFC_upper", F64)],
             sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM,
+            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
             doc="Allelic fold change of a study's eQTLs with its confidence bounds.",
         ),
         _t(

@@ -115,7 +115,8 @@ def _distinct_share(col: pa.Array | pa.ChunkedArray) -> float:
 def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
                     bloom: tuple[str, ...] = (), delta: tuple[str, ...] = (),
                     dictionary: tuple[str, ...] = (),
-                    row_group_rows: int = 256 * 1024, page_bytes: int | None = None) -> dict:
+                    row_group_rows: int = 256 * 1024, page_bytes: int | None = None,
+                    page_rows: int | None = None) -> dict:
     """Writer options: zstd; dictionary pages for columns whose values repeat; bloom filters.
 
     Columns whose values repeat (``sample``, the first batch, decides by the share of distinct
@@ -127,7 +128,7 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     every other non-double column gets a dictionary. The ``bloom`` columns get a bloom filter
     per row group sized for the distinct values a row group of ``row_group_rows`` holds (from
     the sample). ``page_bytes``: data pages of about this many bytes, and a page index. Pages
-    hold at most ``PAGE_ROWS`` rows.
+    hold at most ``page_rows`` rows (default ``PAGE_ROWS``).
     """
     dictionaries = []
     encoding: dict[str, str] = {}
@@ -158,7 +159,7 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None, *,
     if blooms and _writes_bloom_filters():
         options["bloom_filter_options"] = blooms
     if _writer_takes("max_rows_per_page"):
-        options["max_rows_per_page"] = PAGE_ROWS
+        options["max_rows_per_page"] = page_rows or PAGE_ROWS
     if _writer_takes("write_page_checksum"):  # a CRC per page: ``validate`` finds damage
         options["write_page_checksum"] = True
     if page_bytes:
@@ -298,7 +299,8 @@ class PartitionWriter:
                                             delta=self.table.delta,
                                             dictionary=self.table.dictionary,
                                             row_group_rows=self.table.row_group_rows,
-                                            page_bytes=PAGE_BYTES.get(self.table.name)))
+                                            page_bytes=PAGE_BYTES.get(self.table.name),
+                                            page_rows=self.table.page_rows))
 
     def write(self, data: pa.Table) -> None:
         if self._schema is None:
