@@ -141,6 +141,10 @@ QTL_BLOOM = ("variant_id",)
 #: 19-21, canned `gene` 74-75 -> 59-68, `eqtls` 23-28 -> 20-23; 4096 gained about half as
 #: much, 1024 or smaller groups no more; +7-10% bytes on tables of 0.1-14 MB.
 QTL_PAGE_ROWS = 2048
+#: The layout of the gene-sorted lookup tables (``_t`` drops the bloom filter of a table
+#: without ``variant_id``).
+QTL_LAYOUT = {"row_group_rows": QTL_ROW_GROUP_ROWS, "bloom": QTL_BLOOM,
+              "page_rows": QTL_PAGE_ROWS}
 
 
 #: Rows per row group of the long matrices (expression, phenotypes): a gene's values (one row
@@ -274,8 +278,7 @@ TABLES: dict[str, Table] = {
                 ("tested_sqtl", B),
                 ("sqtl", B),
             ],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
             doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
                 "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),
@@ -338,8 +341,7 @@ TABLES: dict[str, Table] = {
             [("covariate", S), ("rat_id", S), ("value", F64)],
         ),
         _t("median_expression", ["version"], [("gene_id", S), ("tissue", S), ("median_tpm", F64)],
-           sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-           page_rows=QTL_PAGE_ROWS),
+           sort_key=("gene_id", "tissue"), **QTL_LAYOUT),
         _t(
             "top_expressed",
             ["version"],
@@ -358,16 +360,14 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("log2_aFC", F64), ("gene_name", S)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
         ),
         _t(
             "eqtls_indep",
             ["version"],
             [("tissue", S), ("gene_id", S), *QTL_STATS, ("rank", I32), ("log2_aFC", F64),
              ("gene_name", S), ("log2_aFC_bLR_bHR", F64), ("upregulated_in", S)],
-            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue", "rank"), **QTL_LAYOUT,
             doc="log2_aFC_bLR_bHR, upregulated_in: the HPC_F2 study's founder-line aFC and "
                 "the line (bLR, bHR, equal) with the higher expression; NULL elsewhere.",
         ),
@@ -376,32 +376,28 @@ TABLES: dict[str, Table] = {
             ["version", "modality"],
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("qval", F64),
              ("pval_nominal_threshold", F64), ("gene_name", S), ("group_size", I32)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
         ),
         _t(
             "xqtls_indep",
             ["version", "modality"],
             [("tissue", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS, ("rank", I32),
              ("gene_name", S), ("group_size", I32)],
-            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue", "rank"), **QTL_LAYOUT,
         ),
         _t(
             "xqtl_top_assoc_cross_modality",
             ["version"],
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("qval", F64), ("pval_nominal_threshold", F64)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
         ),
         _t(
             "xqtls_indep_cross_modality",
             ["version"],
             [("tissue", S), ("modality", S), ("phenotype_id", S), ("gene_id", S), *QTL_STATS,
              ("rank", I32)],
-            sort_key=("gene_id", "tissue", "rank"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue", "rank"), **QTL_LAYOUT,
         ),
         # Pair tables keep the release order (chromosome, phenotype TSS, phenotype, position;
         # release-format 3.15-3.18): cis windows are local, so row-group min/max of chrom and
@@ -516,8 +512,7 @@ TABLES: dict[str, Table] = {
              ("tss_distance", I32), ("ma_samples", I32), ("ma_count", I32), ("af", F64),
              ("pval_nominal", F64), ("slope", F64), ("slope_se", F64), ("pval_perm", F64),
              ("pval_beta", F64), ("qval", F64), ("pval_nominal_threshold", F64)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
             doc="tensorQTL map_cis output of a study, one row per phenotype (Eye).",
         ),
         _t(
@@ -525,8 +520,7 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC_ASE", F64)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
             doc="Allelic fold change of a study's eQTLs from allele-specific expression.",
         ),
         _t(
@@ -534,8 +528,7 @@ TABLES: dict[str, Table] = {
             ["version"],
             [("tissue", S), ("gene_id", S), ("variant_id", S), ("chrom", S), ("pos", I32),
              ("log2_aFC", F64), ("log2_aFC_lower", F64), ("log2_aFC_upper", F64)],
-            sort_key=("gene_id", "tissue"), row_group_rows=QTL_ROW_GROUP_ROWS,
-            bloom=QTL_BLOOM, page_rows=QTL_PAGE_ROWS,
+            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
             doc="Allelic fold change of a study's eQTLs with its confidence bounds.",
         ),
         _t(
