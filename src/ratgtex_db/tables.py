@@ -81,6 +81,9 @@ class Table:
     #: of a hit row group that hold selected rows, so a lookup's few rows in a small page cost
     #: less than in a large one (see ``QTL_PAGE_ROWS``).
     page_rows: int | None = None
+    #: Bytes per data page, with a page index (None: pyarrow's default, no page index); see
+    #: ``LOOKUP_PAGE_BYTES``.
+    page_bytes: int | None = None
 
     @property
     def schema(self) -> pa.Schema:
@@ -104,7 +107,26 @@ class Table:
 #: 38 -> 89 ms; 4096-row pages in 32k groups helped as much as 16k groups but cost 10-40% bytes.
 PAIR_ROW_GROUP_ROWS = 16 * 1024
 
-#: ``cis_qtl_signif`` has small pages and a page index (write.PAGE_BYTES), so a hit group's
+#: Bytes per data page (with a page index) of the tables looked up by id: DuckDB reads only the
+#: pages of a hit row group that hold selected rows, so a gene's or variant's few hundred rows
+#: no longer inflate the whole row group of every column. A byte limit keeps the bulky
+#: columns (doubles: ~8k rows per page) finely split and the small ones (ids, positions) in few
+#: pages, whose zstd matches across a window's repeated runs are what keeps the lake small.
+#: Measured on the release-shaped lake (78 files, 27 M rows; CPU ms per ad hoc lookup, gene /
+#: variant / region, same minutes; lake bytes): one page per column chunk 159-235 / 272-372 /
+#: 306-379, 1.00x; 4096 rows per page 135 / 203 / 245, 1.092x; 64 KB pages 123 / 255 / 217,
+#: 1.036x. On a 66-file lake 2048 rows gave 1.107x and 1024 rows 1.159x for no further gain.
+#: The page index itself costs < 0.1%. 128 KB pages with the doubles at zstd 4 (the 78 files of
+#: the 23:03 release lake rewritten, 20 ids, three rounds): 2.9% fewer bytes (the 4M-row file
+#: 1.021x -> 1.001x its gzip), gene lookups alike, variant lookups 133-158 -> 175-218 ms: not
+#: taken. The long matrices too: a gene's rats (one phenotype of ~1,000 rats, or a splicing
+#: gene's dozen) are a few thousand contiguous rows of a 64k-row group. Release-shaped lake, 20
+#: genes, `SELECT * ... WHERE gene_id = ?`, two rounds: the 26 splicing BEDs 69-81 -> 31-48 ms,
+#: the 13 expression BEDs 26-35 -> 23-26 ms, +5% bytes (32 KB pages +13% for no more; 128k or
+#: 256k-row groups: splicing 27-30 ms, expression 32-59 ms).
+LOOKUP_PAGE_BYTES = 64 * 1024
+
+#: ``cis_qtl_signif`` has small pages and a page index (LOOKUP_PAGE_BYTES), so a hit group's
 #: cost is the pages holding its rows, not its size, while every group of every file the view
 #: opens costs a bloom probe: at the release's 1-20 M rows per file the probes of the groups
 #: that cannot match dominate (most files do not hold a given gene). Same file, same minutes,
@@ -196,7 +218,8 @@ MATRIX_DICTIONARY = ("rat_id",)
 
 
 def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024,
-       bloom=(), replaced=(), dictionary=(), delta=(), block_sort=(), page_rows=None):
+       bloom=(), replaced=(), dictionary=(), delta=(), block_sort=(), page_rows=None,
+       page_bytes=None):
     cols = tuple(columns)
     names = {n for n, _ in cols}
     if "tss_distance" in names and not sort_key:
@@ -204,7 +227,7 @@ def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 
     return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
                  tuple(b for b in bloom if b in names), tuple(d for d in delta if d in names),
                  tuple(replaced), tuple(d for d in dictionary if d in names),
-                 tuple(block_sort), page_rows)
+                 tuple(block_sort), page_rows, page_bytes)
 
 
 QTL_STATS = (
@@ -326,6 +349,7 @@ TABLES: dict[str, Table] = {
              ("value", F64)],
             sort_key=MATRIX_SORT_KEY, row_group_rows=MATRIX_ROW_GROUP_ROWS,
             bloom=MATRIX_BLOOM, dictionary=MATRIX_DICTIONARY,
+            page_bytes=LOOKUP_PAGE_BYTES,
         ),
         _t(
             "phenotypes",
@@ -334,6 +358,7 @@ TABLES: dict[str, Table] = {
              ("value", F64)],
             sort_key=MATRIX_SORT_KEY, row_group_rows=MATRIX_ROW_GROUP_ROWS,
             bloom=MATRIX_BLOOM, dictionary=MATRIX_DICTIONARY,
+            page_bytes=LOOKUP_PAGE_BYTES,
         ),
         _t(
             "covariates",
@@ -424,6 +449,7 @@ TABLES: dict[str, Table] = {
                 ("pval_nominal_threshold", F64),
             ],
             row_group_rows=SIGNIF_ROW_GROUP_ROWS, bloom=PAIR_BLOOM,
+            page_bytes=LOOKUP_PAGE_BYTES,
         ),
         _t(
             "trans_qtl_pairs",

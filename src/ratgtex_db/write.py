@@ -57,33 +57,14 @@ SAMPLE_ROWS = 8192
 BLOOM_FPP = 0.01
 
 
-#: Bytes per data page (with a page index) of the tables looked up by id: DuckDB reads only the
-#: pages of a hit row group that hold selected rows, so a gene's or variant's few hundred rows
-#: no longer inflate the whole row group of every column. A byte limit keeps the bulky
-#: columns (doubles: ~8k rows per page) finely split and the small ones (ids, positions) in few
-#: pages, whose zstd matches across a window's repeated runs are what keeps the lake small.
-#: Measured on the release-shaped lake (78 files, 27 M rows; CPU ms per ad hoc lookup, gene /
-#: variant / region, same minutes; lake bytes): one page per column chunk 159-235 / 272-372 /
-#: 306-379, 1.00x; 4096 rows per page 135 / 203 / 245, 1.092x; 64 KB pages 123 / 255 / 217,
-#: 1.036x. On a 66-file lake 2048 rows gave 1.107x and 1024 rows 1.159x for no further gain.
-#: The page index itself costs < 0.1%. 128 KB pages with the doubles at zstd 4 (the 78 files of
-#: the 23:03 release lake rewritten, 20 ids, three rounds): 2.9% fewer bytes (the 4M-row file
-#: 1.021x -> 1.001x its gzip), gene lookups alike, variant lookups 133-158 -> 175-218 ms: not
-#: taken. The long matrices too: a gene's rats (one phenotype of ~1,000 rats, or a splicing
-#: gene's dozen) are a few thousand contiguous rows of a 64k-row group. Release-shaped lake, 20
-#: genes, `SELECT * ... WHERE gene_id = ?`, two rounds: the 26 splicing BEDs 69-81 -> 31-48 ms,
-#: the 13 expression BEDs 26-35 -> 23-26 ms, +5% bytes (32 KB pages +13% for no more; 128k or
-#: 256k-row groups: splicing 27-30 ms, expression 32-59 ms).
-PAGE_BYTES: dict[str, int] = {"cis_qtl_signif": 64 * 1024, "expression": 64 * 1024,
-                              "phenotypes": 64 * 1024}
 
-#: Rows per data page at most, in every table (pyarrow >= 19 writes this by default; older ones
-#: cut pages by bytes alone, 1 MB). Even without a page index DuckDB skips inflating the pages of
-#: a row group's columns that hold no selected row, so the cap speeds up lookups in the tables
-#: without one: ``cis_pvals`` of the 23:03 release lake rewritten (13 files, 20 ids, three
-#: rounds), gene 22-28 ms against 32-37 ms uncapped, variant 91-100 against 106-112 ms, for 30%
-#: more bytes (223 against 171 MB: zstd compresses a page alone, and a 64k-row group's doubles
-#: in one page ~20% smaller than in four).
+#: Rows per data page at most, in every table that declares no ``page_rows`` (pyarrow >= 19 writes
+#: this by default; older ones cut pages by bytes alone, 1 MB). Even without a page index DuckDB
+#: skips inflating the pages of a row group's columns that hold no selected row, so the cap speeds
+#: up lookups in the tables without one: ``cis_pvals`` of the 23:03 release lake rewritten (13
+#: files, 20 ids, three rounds), gene 22-28 ms against 32-37 ms uncapped, variant 91-100 against
+#: 106-112 ms, for 30% more bytes (223 against 171 MB: zstd compresses a page alone, and a 64k-row
+#: group's doubles in one page ~20% smaller than in four).
 PAGE_ROWS = 20_000
 
 
@@ -299,7 +280,7 @@ class PartitionWriter:
                                             delta=self.table.delta,
                                             dictionary=self.table.dictionary,
                                             row_group_rows=self.table.row_group_rows,
-                                            page_bytes=PAGE_BYTES.get(self.table.name),
+                                            page_bytes=self.table.page_bytes,
                                             page_rows=self.table.page_rows))
 
     def write(self, data: pa.Table) -> None:
