@@ -27,9 +27,14 @@ ZSTD_LEVEL = 3
 #: three times: 5.77-6.38 s with one group waiting, 5.64-5.85 s with three).
 PENDING_GROUPS = 3
 #: Doubles get a higher level: 6-digit statistics parsed to doubles have near-random mantissas,
-#: which level 5 stores ~8% smaller than level 3. On a 4M-row pair file (lake / gzip bytes,
-#: ingest s): level 3 1.02x 3.9 s; 5 0.97x 4.4 s; 7 0.96x 4.7 s. Other columns gain nothing.
-DOUBLE_ZSTD_LEVEL = 5
+#: which zstd stores smaller above level 3. Level 4 (zstd's double-fast matcher with larger
+#: tables) rather than 5 (its row-based greedy matcher, the writer thread's largest cost under
+#: perf: the writer thread is the conversion's critical path). The bench's 4M-row signif file
+#: alternated twice, conversion wall s / MB / lake over gz: level 5 5.00, 4.44 / 99.64 / 1.015x;
+#: level 4 4.02, 3.42 / 101.56 / 1.035x; level 3 was no faster than 4 and 1.8% larger (an
+#: independent 4M-row file: 5 4.03-4.27 s, 145.6 MB; 4 3.42-3.60 s, 147.4 MB; 3 3.57-3.68 s,
+#: 150.2 MB).
+DOUBLE_ZSTD_LEVEL = 4
 #: DuckDB spills the sort of a big table to disk past this (measured: a 1 GB limit let the
 #: sorts of the large release's xqtl tables hold ~0.6 GB after they finished).
 SORT_MEMORY_LIMIT = "256MB"
