@@ -65,7 +65,7 @@ def test_numbers_in_every_notation_read_back_exactly(rows):
         path = Path(d) / NAME
         path.write_bytes(gzip.compress((HEADER + body).encode(), mtime=0))
         out = convert(str(path), match(NAME), str(Path(d) / "st"))
-        table = pq.read_table(out.outputs["cis_qtl_signif"][0])
+        table = pq.read_table(out.path_of("cis_qtl_signif"))
     got = table.column("pval_nominal").to_pylist()
     assert got == want
     assert table.column("slope").to_pylist() == want
@@ -79,7 +79,7 @@ def test_non_finite_numbers_become_null(tmp_path):
     path = tmp_path / NAME
     path.write_bytes(gzip.compress((HEADER + body).encode(), mtime=0))
     out = convert(str(path), match(NAME), str(tmp_path / "st"))
-    got = pq.read_table(out.outputs["cis_qtl_signif"][0]).column("pval_nominal").to_pylist()
+    got = pq.read_table(out.path_of("cis_qtl_signif")).column("pval_nominal").to_pylist()
     assert got == [None, None, None, 0.5]
 
 

@@ -30,7 +30,7 @@ def _read(path: Path):
     m = match(path.name)
     out = convert(str(path), m, str(path.parent / "staging"))
     table = m.kind.tables[0]
-    return pq.read_table(out.outputs[table][0]), out
+    return pq.read_table(out.path_of(table)), out
 
 
 def _write_gz(path: Path, text: str | bytes) -> Path:

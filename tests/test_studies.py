@@ -516,7 +516,7 @@ def test_raw_matrix_read_in_tiny_pieces_reads_the_same(tmp_path, monkeypatch, na
 
     def read(staging: Path) -> list[dict]:
         out = convert(path, match(path), str(staging))
-        (table_path, _rows), = out.outputs.values()
+        (table_path,) = [o.path for o in out.outputs]
         return pq.read_table(table_path).to_pylist()
 
     whole = read(tmp_path / "whole")

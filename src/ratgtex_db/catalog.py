@@ -163,12 +163,37 @@ def lake_view_sql(table: Table, files: list[str], *, present: set[str] | None = 
         return f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {_q(n)}"
 
     cols = [_q(k) for k in table.partition_keys] + [column(n, t) for n, t in table.columns]
-    file_list = ", ".join(_lit(f) for f in files)
     by_name = ", union_by_name = true" if present is not None else ""
-    return (
-        f"SELECT {', '.join(cols)} FROM read_parquet([{file_list}], hive_partitioning = true, "
-        f"hive_types = {{{hive}}}{by_name})"
-    )
+    # Files of an older layout whose path lacks a key the rows now give
+    # (``Table.row_partition_keys``: the gene table's tissues were stored in one file per
+    # version, with a ``tissue`` column) are read with the keys their path has; the file gives
+    # the others.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for f in files:
+        groups.setdefault(_hive_keys(f), []).append(f)
+    selects = []
+    for keys, group in groups.items():
+        if set(keys) == set(table.partition_keys):
+            types = hive
+        else:
+            types = ", ".join(f"{_lit(k)}: {PARTITION_TYPES[k]}" for k in table.partition_keys
+                              if k in keys)
+        file_list = ", ".join(_lit(f) for f in group)
+        how = f"hive_partitioning = true, hive_types = {{{types}}}" if types else \
+            "hive_partitioning = false"
+        selects.append(f"SELECT {', '.join(cols)} FROM read_parquet([{file_list}], {how}"
+                       f"{by_name})")
+    return "\nUNION ALL ".join(selects)
+
+
+def _hive_keys(path: str) -> tuple[str, ...]:
+    """The hive keys of the folders a lake object sits in (``.../tissue=BLA/x.parquet``)."""
+    keys = []
+    for part in reversed(Path(path).parent.parts):
+        if "=" not in part:
+            break
+        keys.append(part.split("=", 1)[0])
+    return tuple(reversed(keys))
 
 
 def _file_columns(con: duckdb.DuckDBPyConnection, files: list[str]

@@ -28,7 +28,7 @@ from ratgtex_db.readers.text import RetryLenient
 from ratgtex_db.registry import Match
 from ratgtex_db.shape import LAYOUTS, NOTE, PRESORTED_LAYOUTS, ROWS_READ, Source
 from ratgtex_db.tables import TABLES
-from ratgtex_db.write import PartitionWriter, hive_dir
+from ratgtex_db.write import PartitionWriter, SplitWriter, hive_dir, table_writer
 
 
 @dataclass
@@ -64,12 +64,29 @@ class IngestReport:
         return sum(1 for r in self.results if r.status == status)
 
 
+@dataclass(frozen=True)
+class Output:
+    """One staged Parquet file of a conversion: its table, the partition values its rows gave
+    (``Table.row_partition_keys``; empty for the others, whose partition is the file name's),
+    its path in staging and its rows."""
+
+    table: str
+    partition: dict[str, str]
+    path: str
+    rows: int
+
+
 @dataclass
 class _Converted:
-    outputs: dict[str, tuple[str, int]]  # table -> (staging parquet path, rows)
+    outputs: list[Output]
     rows_read: int
     seconds: float
     message: str | None = None  # e.g. records a reader skipped (recorded in the manifest)
+
+    def path_of(self, table: str) -> str:
+        """The staged file of ``table`` (one whose partition is the file name's)."""
+        (path,) = [o.path for o in self.outputs if o.table == table]
+        return path
 
 
 # --- conversion (runs in a worker process when --jobs > 1) ---------------------------------
@@ -83,13 +100,13 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
     src = Source(name=path, path=path, scratch=staging)
     lenient = False
     while True:
-        writers: dict[str, PartitionWriter] = {}
+        writers: dict[str, PartitionWriter | SplitWriter] = {}
         first_table_rows = 0
         lines: int | None = None  # set when the layout reports source lines (wide files)
         notes: list[str] = []
         try:
             for table_name in kind.tables:
-                writers[table_name] = PartitionWriter(
+                writers[table_name] = table_writer(
                     TABLES[table_name], Path(staging), presorted=kind.layout in PRESORTED_LAYOUTS)
             for table_name, data in layout(src, kind, match.values, lenient):
                 if table_name == ROWS_READ:
@@ -100,7 +117,8 @@ def convert(path: str, match: Match, staging: str) -> _Converted:
                     writers[table_name].write(data)
                     if table_name == kind.tables[0]:
                         first_table_rows += data.num_rows
-            outputs = {t: (str(w.close()), w.rows) for t, w in writers.items()}
+            outputs = [Output(t, part, str(path), n) for t, w in writers.items()
+                       for part, path, n in w.finish()]
             if not any(w.rows for w in writers.values()):  # release-format 7.23: kept empty
                 notes.append("no rows (a header-only file): its partition is now empty")
             break
@@ -379,12 +397,14 @@ class _Committer:
         for sf, conv, size, sha in group:
             assert sf.match is not None
             staged = tuple(
-                lake.Staged(t, hive_dir(TABLES[t], sf.match.partition), Path(path), n)
-                for t, (path, n) in conv.outputs.items()
+                lake.Staged(o.table, hive_dir(TABLES[o.table], {**sf.match.partition,
+                                                               **o.partition}),
+                            Path(o.path), o.rows)
+                for o in conv.outputs
             )
             row = _row(sf, INGESTED, conv.message, size, sha, conv.rows_read,
-                       sum(n for _, n in conv.outputs.values()))
-            changes.append(lake.Change(row, staged))
+                       sum(o.rows for o in conv.outputs))
+            changes.append(lake.Change(row, staged, sf.match.kind.tables))
         try:
             written = lake.commit(self.db_dir, changes)
         except (RatgtexError, OSError, duckdb.Error) as err:
@@ -412,15 +432,15 @@ class _Committer:
                                                               strict=True):
             said = "; ".join(m for m in (conv.message, note) if m) or None
             res = FileResult(str(sf.path), sf.match.kind.name if sf.match else None, INGESTED,
-                             said, conv.rows_read, sum(r for _, r in conv.outputs.values()),
+                             said, conv.rows_read, sum(o.rows for o in conv.outputs),
                              size, out_bytes, conv.seconds + share)
             self.report.results.append(res)
             self.notify("file", {"result": res})
 
 
 def _discard(conv: _Converted) -> None:
-    for staged, _rows in conv.outputs.values():
-        Path(staged).unlink(missing_ok=True)
+    for o in conv.outputs:
+        Path(o.path).unlink(missing_ok=True)
 
 
 #: Errors of converting one file: recorded as that file's failure, the run goes on.

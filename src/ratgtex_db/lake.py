@@ -254,10 +254,14 @@ class Staged:
 
 @dataclass(frozen=True)
 class Change:
-    """A source file's part of a commit: its manifest row and the partitions it replaces."""
+    """A source file's part of a commit: its manifest row and the partitions it replaces.
+
+    ``tables``: the tables its conversion writes. A partition of one of them that this source
+    gave before and does not give now (a tissue gone from a gene table) leaves the lake."""
 
     row: ManifestRow
     staged: tuple[Staged, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
 def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
@@ -282,6 +286,7 @@ def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
                 os.replace(st.path, dest)
                 moved.append((st, rel, dest.stat().st_size))
         retired: list[str] = []
+        dropped: list[tuple[str, str]] = []  # (table, partition) no source gives any more
         displaced: dict[str, set[str]] = {}  # new source -> other sources it replaced
         with snapshot(db_dir) as con:
             for st, rel, nbytes in moved:
@@ -299,6 +304,13 @@ def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
                             "VALUES (?, ?, ?, ?, ?, ?)",
                             [st.table, st.partition, rel, st.rows, nbytes, source])
             for change in changes:
+                if change.staged or change.tables:
+                    gone = _gone(con, change)
+                    for table, part, rel in gone:
+                        con.execute(f"DELETE FROM {catalog.INTERNAL}.lake_files "
+                                    "WHERE table_name = ? AND partition = ?", [table, part])
+                        retired.append(rel)
+                        dropped.append((table, part))
                 record(con, change.row)
             shas = {c.row.path: c.row.sha256 for c in changes}
             for new, olds in displaced.items():
@@ -315,9 +327,10 @@ def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
                                "ingest it again to bring them back")
                         con.execute("UPDATE ingested_files SET status = ?, message = ? "
                                     "WHERE path = ? AND status = ?", [REPLACED, why, old, INGESTED])
-            if moved:
+            if moved or dropped:
                 index.sync(con, store)
-                catalog.refresh_lake_views(con, db_dir, sorted({st.table for st, _, _ in moved}))
+                catalog.refresh_lake_views(con, db_dir, sorted(
+                    {st.table for st, _, _ in moved} | {t for t, _ in dropped}))
             _mark_pending(db_dir)
     except BaseException:
         for st, rel, _ in moved:  # back to staging: the files can be committed one by one
@@ -328,7 +341,8 @@ def commit(db_dir: Path, changes: list[Change]) -> list[tuple[int, str | None]]:
         raise
     # Published: the commit stands. What follows only brings lake/ in line; if a link fails
     # (a full disk, a blocked path) the pending mark stays and the next command retries.
-    if _relink(db_dir, {st.partition: rel for st, rel, _ in moved}) == 0:
+    failed = _relink(db_dir, {st.partition: rel for st, rel, _ in moved})
+    if failed + _unlink_visible(db_dir, [part for _, part in dropped]) == 0:
         _clear_pending(db_dir)
     ours = {rel for _, rel, _ in moved}
     for rel in retired:  # replaced within this commit: no snapshot ever named it
@@ -375,6 +389,39 @@ def _relink(db_dir: Path, partitions: dict[str, str]) -> int:
                 tmp.unlink(missing_ok=True)
             except OSError:
                 pass
+    return failed
+
+
+def _gone(con: duckdb.DuckDBPyConnection, change: Change) -> list[tuple[str, str, str]]:
+    """(table, partition, object) of the partitions the change's source gave before in its
+    tables and does not give now."""
+    now_given = {(st.table, st.partition) for st in change.staged}
+    tables = sorted(set(change.tables) | {st.table for st in change.staged})
+    rows = con.execute(
+        f"SELECT table_name, partition, file FROM {catalog.INTERNAL}.lake_files "
+        "WHERE source = ? AND list_contains(?, table_name) ORDER BY ALL",
+        [change.row.path, tables]).fetchall()
+    return [(t, p, f) for t, p, f in rows if (t, p) not in now_given]
+
+
+def _unlink_visible(db_dir: Path, partitions: list[str]) -> int:
+    """Take ``lake/<partition>/part-0.parquet`` away (and the folders left empty); returns
+    the number that could not be removed (the next command's :func:`sync_lake` retries)."""
+    lake = lake_dir(db_dir)
+    failed = 0
+    for part in partitions:
+        folder = lake / part
+        try:
+            (folder / VISIBLE_NAME).unlink(missing_ok=True)
+        except OSError:
+            failed += 1
+            continue
+        while folder != lake:
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                break
+            folder = folder.parent
     return failed
 
 

@@ -564,7 +564,9 @@ def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
                 p.to_numpy(zero_copy_only=False).astype(object) for p in parts
             ]) if parts else np.empty((n, 0), dtype=object)
             out[flag] = pa.array(stacked.ravel().tolist(), pa.bool_())
-        yield status.name, conform(status, out, n * len(tissues))
+        rows_out = conform(status, out, n * len(tissues))
+        # the partition column: the writer stores each tissue's rows in its own partition
+        yield status.name, rows_out.append_column("tissue", out["tissue"])
 
 
 def shape_rat_ids(src: Source, kind: FileKind, values: dict[str, str], lenient: bool) -> Batches:

@@ -84,6 +84,10 @@ class Table:
     #: Bytes per data page, with a page index (None: pyarrow's default, no page index); see
     #: ``LOOKUP_PAGE_BYTES``.
     page_bytes: int | None = None
+    #: Partition keys whose values the rows carry rather than the file's name (the gene
+    #: table's wide per-tissue flags): the shaped batches hold these columns too, and the
+    #: writer stores one file per value, in that value's hive directory, without the column.
+    row_partition_keys: tuple[str, ...] = ()
 
     @property
     def schema(self) -> pa.Schema:
@@ -219,7 +223,7 @@ MATRIX_DICTIONARY = ("rat_id",)
 
 def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 1024,
        bloom=(), replaced=(), dictionary=(), delta=(), block_sort=(), page_rows=None,
-       page_bytes=None):
+       page_bytes=None, row_partition_keys=()):
     cols = tuple(columns)
     names = {n for n, _ in cols}
     if "tss_distance" in names and not sort_key:
@@ -227,7 +231,7 @@ def _t(name, partition_keys, columns, sort_key=(), doc="", row_group_rows=256 * 
     return Table(name, cols, tuple(partition_keys), tuple(sort_key), doc, row_group_rows,
                  tuple(b for b in bloom if b in names), tuple(d for d in delta if d in names),
                  tuple(replaced), tuple(d for d in dictionary if d in names),
-                 tuple(block_sort), page_rows, page_bytes)
+                 tuple(block_sort), page_rows, page_bytes, tuple(row_partition_keys))
 
 
 QTL_STATS = (
@@ -290,9 +294,8 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "gene_tissue_status",
-            ["version"],
+            ["version", "tissue"],
             [
-                ("tissue", S),
                 ("gene_id", S),
                 ("expressed", B),
                 ("tested_eqtl", B),
@@ -301,7 +304,7 @@ TABLES: dict[str, Table] = {
                 ("tested_sqtl", B),
                 ("sqtl", B),
             ],
-            sort_key=("gene_id", "tissue"), **QTL_LAYOUT,
+            sort_key=("gene_id",), row_partition_keys=("tissue",), **QTL_LAYOUT,
             doc="Per gene and tissue: expressed / tested for eQTLs / has an eQTL; v1-v3 "
                 "also alternatively spliced / tested for sQTLs / has an sQTL (NULL in v4).",
         ),

@@ -346,6 +346,11 @@ class PartitionWriter:
             return sort_parquet(self.path, self.table)
         return self.path
 
+    def finish(self) -> list[tuple[dict[str, str], Path, int]]:
+        """:meth:`close` as the one part every table writer returns: (partition values the
+        rows gave: none here, path, rows)."""
+        return [({}, self.close(), self.rows)]
+
     def abort(self) -> None:
         """Drop the file: row groups not yet written are cancelled, and an error of one being
         written is not raised (the caller is raising the error that made it abort)."""
@@ -359,6 +364,64 @@ class PartitionWriter:
                     self._writer.close()
         finally:
             self.path.unlink(missing_ok=True)
+
+
+class SplitWriter:
+    """Stream batches of a table whose rows carry partition values
+    (:attr:`Table.row_partition_keys`) into one :class:`PartitionWriter` per value: each file
+    goes to that value's hive directory, without the column."""
+
+    def __init__(self, table: Table, staging: Path, *, presorted: bool = False) -> None:
+        self.table = table
+        self.staging = staging
+        self.presorted = presorted
+        self._writers: dict[tuple[str, ...], PartitionWriter] = {}
+
+    @property
+    def rows(self) -> int:
+        return sum(w.rows for w in self._writers.values())
+
+    def write(self, data: pa.Table) -> None:
+        keys = list(self.table.row_partition_keys)
+        missing = [k for k in keys if k not in data.column_names]
+        if missing:
+            raise ValueError(f"{self.table.name}: batch lacks its partition column(s) {missing}")
+        if data.num_rows == 0:
+            return
+        plain = {k: data.column(k).cast(_plain(pa.schema([data.schema.field(k)]))[0].type)
+                 for k in keys}
+        for values in pa.table(plain).group_by(keys).aggregate([]).to_pylist():
+            vals = tuple(values[k] for k in keys)
+            for k, v in zip(keys, vals, strict=True):
+                if v is None or not str(v) or "/" in str(v) or str(v).startswith((".", "_")):
+                    raise ValueError(f"{self.table.name}: {k} value {v!r} cannot name a "
+                                     "partition directory")
+            mask = None
+            for k, v in zip(keys, vals, strict=True):
+                eq = pc.equal(plain[k], pa.scalar(v, plain[k].type))
+                mask = eq if mask is None else pc.and_(mask, eq)
+            writer = self._writers.get(vals)
+            if writer is None:
+                writer = self._writers[vals] = PartitionWriter(
+                    self.table, self.staging, presorted=self.presorted)
+            writer.write(data.filter(mask).drop_columns(keys))
+
+    def finish(self) -> list[tuple[dict[str, str], Path, int]]:
+        """One part per partition value, in value order; none if no rows came."""
+        keys = self.table.row_partition_keys
+        return [(dict(zip(keys, (str(v) for v in vals), strict=True)), w.close(), w.rows)
+                for vals, w in sorted(self._writers.items())]
+
+    def abort(self) -> None:
+        for w in self._writers.values():
+            w.abort()
+
+
+def table_writer(table: Table, staging: Path, *,
+                 presorted: bool = False) -> PartitionWriter | SplitWriter:
+    """The writer of one table's rows from one source file."""
+    cls = SplitWriter if table.row_partition_keys else PartitionWriter
+    return cls(table, staging, presorted=presorted)
 
 
 def _plain(schema: pa.Schema) -> pa.Schema:
