@@ -257,7 +257,8 @@ def ingest(
         except catalog.LegacyCatalog:
             lake.migrate(db_dir)
             by_path, by_sha = _manifest_snapshot(db_dir)
-        lake.recover(db_dir)
+        if lake.needs_maintenance(db_dir):  # a crash to recover from, or garbage now due
+            lake.recover(db_dir)
         committer = _Committer(db_dir, report, notify)
         todo = _plan(found, db_dir, report, by_path, by_sha, force, dry_run=False,
                      committer=committer, notify=notify)

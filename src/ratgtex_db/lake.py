@@ -610,6 +610,8 @@ def needs_maintenance(db_dir: Path) -> bool:
     is over."""
     if (db_dir / PENDING_NAME).exists() or staging_dir(db_dir).exists():
         return True
+    if next(db_dir.glob(".catalog-*.tmp"), None) is not None:  # a publish cut short
+        return True
     due = store_dir(db_dir) / GC_DUE_NAME
     try:
         return float(due.read_text() or 0) <= time.time()
