@@ -207,6 +207,22 @@ def test_eqtls_filters(db, src):
     assert db.eqtls(gene=gene, region=f"{other_chrom}:1-1000").height == 0
 
 
+def test_comma_lists_in_the_python_api_as_in_the_cli(db, src):
+    """``gene="a,b"`` means what ``--gene a,b`` means: the same rows as the list, for genes,
+    tissues, variants and modalities alike."""
+    gene = egene_gene(src)
+    other = sorted(set(src.indep.gene_id) - {gene})[0]
+    as_list = db.eqtls(gene=[gene, other], tissue=["BLA", "NAcc"])
+    assert as_list.height > 0
+    assert db.eqtls(gene=f"{gene}, {other}", tissue="bla,NAcc").equals(as_list)
+    variants = list(src.indep.variant_id.iloc[:2])
+    assert db.eqtls(variant=",".join(variants)).equals(db.eqtls(variant=variants))
+    assert db.xqtls(gene=gene, modality="splicing,alt_TSS").equals(
+        db.xqtls(gene=gene, modality=["splicing", "alt_TSS"]))
+    with pytest.raises(QueryError, match="empty"):
+        db.eqtls(gene=" , ")
+
+
 def test_xqtls_modalities_and_cross_modality(db, src):
     gene = egene_gene(src)
     exp = src.xindep[(src.xindep.gene_id == gene)

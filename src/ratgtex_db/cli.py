@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from ratgtex_db import inputs
 from ratgtex_db.errors import ConfigError, RatgtexError, RatgtexWarning
 from ratgtex_db.paths import ENV_VAR, catalog_path, resolve_db_dir
 
@@ -170,10 +171,7 @@ def _split(values: list[str] | None) -> list[str] | None:
     """Repeated options and comma lists alike: ['a,b', 'c'] -> ['a', 'b', 'c']."""
     if not values:
         return None
-    out: list[str] = []
-    for v in values:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
+    return inputs.split_commas(values)
 
 
 def _scale(value: str) -> str:

@@ -20,8 +20,19 @@ UNITS: tuple[str, ...] = ("tpm", "log2", "iqn", "iqn_filtered")
 MAX_POS = 2**31 - 1
 
 
+def split_commas(values: str | Iterable[str]) -> list[str]:
+    """Repeated values and comma lists alike: ``['a,b', ' c']`` -> ``['a', 'b', 'c']``.
+
+    No id the release uses (genes, phenotypes, variants, tissues, modalities) holds a comma, so
+    a comma always separates two values, as in the CLI's ``--gene a,b``.
+    """
+    items = [values] if isinstance(values, str) else values
+    return [x.strip() for v in items for x in str(v).split(",") if x.strip()]
+
+
 def as_list(value: str | Iterable[str] | None, what: str = "value") -> list[str] | None:
-    """A user value as a clean list: a string or an iterable; ``None`` -> ``None`` (all).
+    """A user value as a clean list: a string, a comma list or an iterable of them; ``None`` ->
+    ``None`` (all). Duplicates go, the first spelling's order stays.
 
     Raises
     ------
@@ -30,11 +41,9 @@ def as_list(value: str | Iterable[str] | None, what: str = "value") -> list[str]
     """
     if value is None:
         return None
-    items = [value] if isinstance(value, str) else list(value)
     out: list[str] = []
-    for v in items:
-        v = str(v).strip()
-        if v and v not in out:
+    for v in split_commas(value):
+        if v not in out:
             out.append(v)
     if not out:
         raise QueryError(f"no {what} named: the {what} value is empty (or stdin held none); "
