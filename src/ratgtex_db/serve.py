@@ -3,8 +3,11 @@
 Every answer is a named query of ``sql/queries/portal.sql`` (bound parameters, pruned Parquet
 reads), never a file loaded whole. Paths, parameters (comma lists), JSON keys (sorted, as the
 portal's Flask app sends them), value types, record order and tissue order (``tissue_info``)
-are the portal's. Where the portal answers 200 with an empty list, so do we; where it crashes
-with an HTML 500 (a missing parameter, an unknown gene or tissue), we answer
+are the portal's, and so is the reading of parameters: the first of repeated ones, lists split
+on commas, ids used verbatim (`` Grin2b`` is no gene), positions read by ``int()``. Where the
+portal answers 200 with an empty list (an unknown or empty id of /exon, /eqtl, /xqtl,
+/singleTissueEqtl, /topExpressedGene, /variant), so do we; where it crashes with an HTML 500 (a
+missing parameter, an empty id of /gene, an unknown gene or tissue), we answer
 ``{"error": ...}`` with 400 or 404. Missing numbers are ``null``, never a bare ``NaN``.
 
 Versions: each ingested release with a tissue table is served under ``/api/{version}/``; v4
@@ -69,7 +72,6 @@ REFERENCE_DATASET = {"v4": "ratgtex_v4_round11_2", "v3": "ratgtex_v3_round10_5"}
 log = logging.getLogger("ratgtex_db.serve")
 
 _RELEASE_RE = re.compile(r"^v\d+$")
-_POS_RE = re.compile(r"^\d{1,10}$")
 
 
 class ApiError(Exception):
@@ -133,35 +135,57 @@ def newick(labels: list[str], matrix: Any) -> str:
 
 # -- parameters -------------------------------------------------------------------------------
 
-def _list(value: str | None, name: str) -> list[str]:
-    """A comma list parameter: items stripped, empty items dropped, at most ``MAX_IDS``."""
+def _items(value: str | None, name: str) -> list[str]:
+    """A comma list parameter split as the portal splits it (``value.split(",")``): items
+    verbatim, so `` Grin2b`` is not ``Grin2b`` and an empty item stays (each endpoint treats it
+    as the portal does); at most ``MAX_IDS``."""
     if value is None:
         raise ApiError(400, f"missing parameter {name}")
-    items = [x.strip() for x in value.split(",")]
-    items = [x for x in items if x]
-    if not items:
-        raise ApiError(400, f"parameter {name} is empty")
+    items = value.split(",")
     if len(items) > MAX_IDS:
         raise ApiError(400, f"parameter {name}: at most {MAX_IDS} ids per request, not "
                             f"{len(items)}")
     return items
 
 
+def _no_empty(items: list[str], name: str) -> list[str]:
+    """``items`` when none is empty, else a 400 (the portal's lookups crash on an empty id)."""
+    if not any(items):
+        raise ApiError(400, f"parameter {name} is empty")
+    if "" in items:
+        raise ApiError(400, f"parameter {name}: empty id at position {items.index('') + 1} "
+                            f"of {','.join(items)!r}")
+    return items
+
+
 def _single(value: str | None, name: str) -> str:
-    """A one-id parameter, used whole (as the portal does: ``a,b`` is one unknown id)."""
+    """A one-id parameter, used whole and verbatim, as the portal does (``a,b`` is one unknown
+    id, `` a`` is not ``a``, an empty value matches nothing)."""
     if value is None:
         raise ApiError(400, f"missing parameter {name}")
-    if not value.strip():
+    return value
+
+
+def _required(value: str | None, name: str) -> str:
+    """A one-id parameter where the portal fails on an empty value: 400 for it."""
+    value = _single(value, name)
+    if not value:
         raise ApiError(400, f"parameter {name} is empty")
-    return value.strip()
+    return value
 
 
 def _position(variant_id: str) -> tuple[str, int] | None:
-    """``chrN:pos`` -> (chrom, pos); None when it is not of that form."""
+    """``chrN:pos`` -> (chrom, pos) as the portal reads it (``chrom, pos = id.split(":")``,
+    ``int(pos)``: blanks around the number, a sign or ``_`` between digits are accepted, the
+    chromosome is taken verbatim); None where it finds no record (not two parts, no number,
+    a position outside 1 .. 2**31 - 1)."""
     parts = variant_id.split(":")
-    if len(parts) != 2 or not parts[0] or not _POS_RE.match(parts[1]):
+    if len(parts) != 2 or not parts[0]:
         return None
-    pos = int(parts[1])
+    try:
+        pos = int(parts[1])
+    except ValueError:
+        return None
     return (parts[0], pos) if 1 <= pos < 2**31 else None
 
 
@@ -486,7 +510,8 @@ class Portal:
         return {"tissueInfo": [dict(r) for r in rel.tissue_rows]}
 
     def _gene(self, db: Any, rel: Release, geneId: str | None) -> dict:  # noqa: N802, N803
-        ids = _list(geneId, "geneId")
+        # the portal retries an id as _capitalized(id), which fails on an empty one
+        ids = _no_empty(_items(geneId, "geneId"), "geneId")
         cands = list(dict.fromkeys(ids + [_capitalized(i) for i in ids]))
         rows = {r["geneId"]: r for r in _q(db, "portal_genes", version=rel.version,
                                             gene_ids=cands)}
@@ -526,7 +551,8 @@ class Portal:
         return {"exon": _q(db, "portal_exons", version=rel.version, gene_id=g)}
 
     def _variant(self, db: Any, rel: Release, variantId: str | None) -> dict:  # noqa: N802, N803
-        ids = _list(variantId, "variantId")
+        # an empty or malformed id is skipped, as by the portal (``variantId=`` answers [])
+        ids = _items(variantId, "variantId")
         wanted = [(v, p) for v in ids if (p := _position(v)) is not None]
         if not wanted or rel.reference is None:
             return {"variant": []}
@@ -546,7 +572,7 @@ class Portal:
 
     def _geneExpression(self, db: Any, rel: Release,  # noqa: N802
                         geneId: str | None) -> dict:  # noqa: N803
-        g = _single(geneId, "geneId")
+        g = _required(geneId, "geneId")
         # TPM from the expression view: v4's phenos expression unnorm BEDs, or expr.tpm where a
         # release ships that copy alone; v1-v3 expr.tpm
         rows = queries.execute(db.connection, "portal_expression_unit",
@@ -564,22 +590,27 @@ class Portal:
                               tissueSiteDetailId: str | None) -> dict:  # noqa: N803
         import numpy as np
 
-        ids = _list(geneId, "geneId")
+        # gene ids not in the table are dropped (an empty one too), as by the portal
+        ids = _items(geneId, "geneId")
+        if not any(ids):
+            raise ApiError(400, "parameter geneId is empty")
         if tissueSiteDetailId is None:
             tissues = list(rel.median_tissues)
-        else:
-            tissues = _list(tissueSiteDetailId, "tissueSiteDetailId")
+        else:  # the portal selects these columns: any id not a column fails (a 404 here)
+            tissues = _no_empty(_items(tissueSiteDetailId, "tissueSiteDetailId"),
+                                "tissueSiteDetailId")
             unknown = [t for t in dict.fromkeys(tissues) if t not in rel.median_tissues]
             if unknown:
                 raise ApiError(404, f"Tissue not found: {', '.join(unknown)}")
         # all tissues: a gene of the table counts as known even where its medians are NA
-        rows = _q(db, "portal_medians", version=rel.version, gene_ids=list(dict.fromkeys(ids)),
+        rows = _q(db, "portal_medians", version=rel.version,
+                  gene_ids=list(dict.fromkeys(i for i in ids if i)),
                   tissues=list(rel.median_tissues))
         value = {(r["gene_id"], r["tissue"]): r["median_tpm"] for r in rows}
         have = {g for g, _ in value}
         genes = [g for g in ids if g in have]  # the portal keeps repeats and the given order
         if not genes:
-            shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+            shown = ", ".join(repr(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
             raise ApiError(404, f"Gene not found: {shown}")
         m = np.array([[value.get((g, t), np.nan) for t in tissues] for g in genes], dtype=float)
         if np.isnan(m).any() and (len(genes) > 1 or len(tissues) > 1):
@@ -634,8 +665,10 @@ class Portal:
 
     def _dyneqtl(self, db: Any, rel: Release, geneId: str | None,  # noqa: N803
                  tissueSiteDetailId: str | None, variantId: str | None) -> dict:  # noqa: N803
-        g = _single(geneId, "geneId")
-        t = _single(tissueSiteDetailId, "tissueSiteDetailId")
+        g = _required(geneId, "geneId")
+        t = _required(tissueSiteDetailId, "tissueSiteDetailId")
+        # an empty variant id is the portal's own 404 "Variant not found: " (its record lookup
+        # finds nothing), once the gene and tissue are known
         v = _single(variantId, "variantId")
         if t not in rel.tissues:
             raise ApiError(404, f"Tissue not found: {t}")
@@ -693,9 +726,25 @@ class Portal:
 
 # -- the HTTP application ---------------------------------------------------------------------
 
+_ENDPOINT_PATH_RE = re.compile(
+    r"/api/[^/]+/(?:" + "|".join(dict.fromkeys(V4_ENDPOINTS + LEGACY_ENDPOINTS)) + r")")
+
+
+def _merged_slashes(scope: dict) -> bytes | None:
+    """The raw path with runs of ``/`` merged where that names an endpoint and the request's
+    does not (the portal's werkzeug answers such a path with a 308 to the merged one), else
+    None."""
+    path = scope.get("path", "")
+    if "//" not in path or not _ENDPOINT_PATH_RE.fullmatch(re.sub("/{2,}", "/", path)):
+        return None
+    raw = scope.get("raw_path") or path.encode()
+    return re.sub(rb"/{2,}", b"/", raw)
+
+
 class _Frame:
     """The outermost ASGI layer: the query-string limit, the CORS header on every response
-    (errors included), and one log line per request."""
+    (errors included), the redirect of a path with doubled slashes, and one log line per
+    request."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -731,8 +780,17 @@ class _Frame:
             await send(message)
 
         qs = scope.get("query_string", b"")
+        moved = _merged_slashes(scope)
         try:
-            if method == "OPTIONS":  # CORS preflight: every path is readable with GET
+            if moved is not None:  # werkzeug's merge_slashes: /api/v4//gene -> /api/v4/gene
+                location = moved + (b"?" + qs if qs else b"")
+                body = dumps({"location": location.decode("latin-1")})
+                await send_cors({"type": "http.response.start", "status": 308,
+                                 "headers": [(b"location", location),
+                                             (b"content-type", b"application/json"),
+                                             (b"content-length", str(len(body)).encode())]})
+                await send_cors({"type": "http.response.body", "body": body})
+            elif method == "OPTIONS":  # CORS preflight: every path is readable with GET
                 headers = [(b"allow", b"GET, HEAD, OPTIONS"), (b"content-length", b"0")]
                 if b"access-control-request-method" in request_headers:
                     headers.append((b"access-control-allow-methods", b"GET, HEAD, OPTIONS"))
