@@ -90,3 +90,14 @@ SELECT query, match, gene_id, chrom, start, "end", NULL::DOUBLE AS score FROM ex
 UNION ALL
 SELECT query, match, gene_id, chrom, start, "end", NULL::DOUBLE AS score FROM nocase
 ORDER BY query, match, gene_id
+
+-- name: expression_tissues
+-- Tissues where a version's expression files hold any of the genes (for a version without a
+-- gene table, whose tissues the gene query cannot otherwise know).
+-- Returns: tissue, sorted.
+-- Parameters:
+--   $version   release version
+--   $gene_ids  gene ids (VARCHAR[])
+SELECT DISTINCT tissue FROM expression
+WHERE version = $version AND list_contains($gene_ids, gene_id)
+ORDER BY tissue

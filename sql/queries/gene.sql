@@ -13,21 +13,20 @@
 -- egene, median_tpm, lead_variant_id, lead_pval_nominal, lead_slope, lead_log2_aFC,
 -- indep_eqtls, indep_xqtls_expression, indep_xqtls_isoforms, indep_xqtls_splicing,
 -- indep_xqtls_alt_TSS, indep_xqtls_alt_polyA, indep_xqtls_stability; one row per gene and
--- tissue of the version, ordered by gene_id, tissue. Key: (gene_id, tissue).
+-- tissue of the version, ordered by gene_id, tissue. Key: (gene_id, tissue). The version's
+-- tissues: those of tissue_info, the gene table and top_assoc, and any where one of the genes
+-- has a median, an independent eQTL or xQTL, or (``$expression_tissues``) expression.
 -- Parameters:
 --   $version   release version
 --   $gene_ids  resolved gene ids (VARCHAR[])
 --   $tissues   tissue ids (VARCHAR[]); NULL = all
+--   $expression_tissues  more tissues of the version (VARCHAR[]): where a version without a
+--              gene table (study:Y_MT) has the genes' expression; [] otherwise
 WITH g AS (
     SELECT gene_id, chrom, start, "end", strand, tss, description
     FROM genes WHERE version = $version AND list_contains($gene_ids, gene_id)
 ),
 ids AS (SELECT DISTINCT unnest($gene_ids) AS gene_id),
-t AS (
-    SELECT tissue FROM tissues WHERE version = $version
-    UNION SELECT tissue FROM gene_tissue_status WHERE version = $version
-    UNION SELECT tissue FROM top_assoc WHERE version = $version
-),
 status AS (
     SELECT tissue, gene_id, expressed, tested_eqtl FROM gene_tissue_status
     WHERE version = $version AND list_contains($gene_ids, gene_id)
@@ -61,6 +60,15 @@ xq AS (
     FROM xqtls_indep
     WHERE version = $version AND list_contains($gene_ids, gene_id)
     GROUP BY tissue, gene_id
+),
+t AS (
+    SELECT tissue FROM tissues WHERE version = $version
+    UNION SELECT tissue FROM gene_tissue_status WHERE version = $version
+    UNION SELECT tissue FROM top_assoc WHERE version = $version
+    UNION SELECT tissue FROM med
+    UNION SELECT tissue FROM indep
+    UNION SELECT tissue FROM xq
+    UNION SELECT unnest($expression_tissues::VARCHAR[])
 )
 SELECT ids.gene_id, g.chrom, g.start, g."end", g.strand, g.tss, g.description, t.tissue,
        status.expressed,

@@ -501,11 +501,13 @@ class Database:
             raise first_error
         aliases = sorted(self._gene_names(found) - set(names))
         for v in versions:
-            if v not in found and aliases:
-                rows = queries.execute(self._con, "resolve_genes",
-                                       {"version": v, "queries": aliases,
-                                        "n_suggestions": 0}).dicts()
-                ids = sorted({r["gene_id"] for r in rows if r["match"] != "suggestion"})
+            if v not in found and aliases:  # as resolve_genes, expression-only versions too
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        ids = sorted({g.gene_id for g in self.resolve_genes(aliases, v) or []})
+                except UnknownGene:
+                    ids = []
                 if ids:
                     found[v] = ids
         genes = [{"version": v, "gene_id": g} for v in versions for g in found.get(v, [None])]
@@ -550,8 +552,13 @@ class Database:
         genes = self.resolve_genes(gene, v)
         if not genes:
             raise QueryError("give at least one gene")
-        return self._query("gene", {"version": v, "gene_ids": [g.gene_id for g in genes],
-                                    "tissues": self.resolve_tissues(tissue, v)}, limit)
+        ids = [g.gene_id for g in genes]
+        extra = [] if self._has_gene_table(v) else [  # e.g. study:Y_MT: expression only
+            r[0] for r in queries.execute(self._con, "expression_tissues",
+                                          {"version": v, "gene_ids": ids}).rows()]
+        return self._query("gene", {"version": v, "gene_ids": ids,
+                                    "tissues": self.resolve_tissues(tissue, v),
+                                    "expression_tissues": extra}, limit)
 
     @documented("eqtls")
     def eqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,

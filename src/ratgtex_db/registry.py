@@ -61,8 +61,10 @@ class Col:
 
     ``optional`` columns may be absent from a file's header (then the contract column is
     NULL; ``absent``, when set, is the note the ingest records for such a file); ``aliases``
-    are other header names of the same column (e.g. tensorQTL's ``maf`` for ``af``). A column
-    whose ``name`` is empty is accepted in the header and not stored.
+    are other header names of the same column (e.g. tensorQTL's ``maf`` for ``af``), and
+    ``alias_note``, when set, is the note the ingest records for a file whose header names the
+    column by an alias. A column whose ``name`` is empty is accepted in the header and not
+    stored.
     """
 
     source: str
@@ -71,6 +73,7 @@ class Col:
     optional: bool = False
     aliases: tuple[str, ...] = ()
     absent: str = ""
+    alias_note: str = ""
 
     @property
     def dropped(self) -> bool:
@@ -324,6 +327,12 @@ _STUDY_TYPES: dict[str, pa.DataType] = {
 }
 
 
+#: tensorQTL <= 1.0.5 wrote ``maf``, the minor-allele frequency, where later versions write
+#: ``af``, the ALT allele frequency (release-format 3.13, 10): read into ``af``, and said.
+MAF_NOTE = ("af holds the file's maf column as written (tensorQTL <= 1.0.5's minor-allele "
+            "frequency, not the ALT allele frequency that af means in later files)")
+
+
 def _study_cols(spec: str) -> tuple[Col, ...]:
     """Columns from a space-separated header spec: ``name`` (stored as is), ``src>name``
     (renamed), ``-name`` (accepted, not stored). ``af`` also accepts ``maf``."""
@@ -335,7 +344,10 @@ def _study_cols(spec: str) -> tuple[Col, ...]:
         source, _, name = word.partition(">")
         name = name or source
         typ = _STUDY_TYPES.get(source, _STUDY_TYPES.get(name, S))
-        out.append(Col(source, name, typ, aliases=("maf",) if source == "af" else ()))
+        if source == "af":
+            out.append(Col(source, name, typ, aliases=("maf",), alias_note=MAF_NOTE))
+        else:
+            out.append(Col(source, name, typ))
     return tuple(out)
 
 

@@ -278,9 +278,11 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     extra = [c for c in header if c not in bound.rename]
     if extra:
         yield NOTE, f"columns not stored (not in the format document): {', '.join(extra)}"
-    for col in kind.columns:  # an optional column the registry says a word about
+    for col in kind.columns:  # an optional or aliased column the registry says a word about
         if col.absent and col.name not in bound.rename.values():
             yield NOTE, f"{col.name} stored NULL: {col.absent}"
+        if col.alias_note and any(a in bound.rename for a in col.aliases):
+            yield NOTE, col.alias_note
     implied = constants(table, kind, values)
     # a v1/v2 file's own tissue column says the pre-2025 labels (NAcc, PL) that the views and
     # the file names call NAcc1, PL1 (release-format 5.1): one tissue, one id
