@@ -424,6 +424,8 @@ class Database:
         """
         genes = self.resolve_genes(gene, version)
         variants = inputs.parse_variants(variant)
+        if variants is not None:  # an id the version does not know is said, not answered empty
+            variants = self._known_variants(variants, version)
         locus = inputs.Locus()
         if genes is not None and gene_window:
             locus &= inputs.locus_of_genes(genes)

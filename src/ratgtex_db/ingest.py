@@ -333,10 +333,12 @@ def _plan(found: list[SourceFile], db_dir: Path, report: IngestReport,
 
 
 def _failure_message(sf: SourceFile, err: BaseException) -> str:
-    message = str(err) if isinstance(err, RatgtexError) else f"{type(err).__name__}: {err}"
-    if not isinstance(err, RatgtexError):
-        message = f"{sf.path}: {message}"
-    return message
+    if isinstance(err, RatgtexError):
+        return str(err)
+    if isinstance(err, (OSError, ValueError, duckdb.Error)):
+        return f"{sf.path}: {type(err).__name__}: {err}"
+    return (f"{sf.path}: {type(err).__name__}: {err} (unexpected: the file may use a feature "
+            "the readers lack; please report it with the file's name and this message)")
 
 
 _Item = tuple[SourceFile, _Converted, int, str]
@@ -444,8 +446,10 @@ def _discard(conv: _Converted) -> None:
         Path(o.path).unlink(missing_ok=True)
 
 
-#: Errors of converting one file: recorded as that file's failure, the run goes on.
-CONVERT_ERRORS = (RatgtexError, OSError, ValueError, duckdb.Error)
+#: Errors of converting one file: recorded as that file's failure, the run goes on. Any
+#: ``Exception``: a file some library cannot read (an encrypted zip member, Pyarrow refusing a
+#: value) or a bug of ours must not throw away the other files of the run; an interrupt does.
+CONVERT_ERRORS = (Exception,)
 
 
 def _run(db_dir: Path, todo: list[tuple[SourceFile, int, str]], staging: Path, jobs: int,

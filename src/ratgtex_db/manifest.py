@@ -7,7 +7,7 @@ rows read and written), how it ended (status, message) and whether the release w
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,8 +70,32 @@ def sha256_file(path: str | Path, chunk: int = 4 << 20) -> str:
     return h.hexdigest()
 
 
+#: Between a failed re-ingest's note and the message of the ingest whose rows are kept.
+KEPT_SEPARATOR = " || "
+
+
+def _failed_again(previous: ManifestRow, failed: ManifestRow) -> ManifestRow:
+    """The row of a file whose rows are in the lake (``previous``) after a re-ingest of the
+    same path failed: the previous record, its message prefixed with the failure."""
+    kept = previous.message
+    if kept and kept.startswith("re-ingest failed"):  # an earlier failure's note: replaced
+        kept = kept.split(KEPT_SEPARATOR, 1)[1] if KEPT_SEPARATOR in kept else None
+    note = (f"re-ingest failed ({failed.ingested_at:%Y-%m-%d %H:%M:%S} UTC): {failed.message}; "
+            f"the rows ingested at {previous.ingested_at:%Y-%m-%d %H:%M:%S} UTC are kept")
+    return replace(previous, message=note + (KEPT_SEPARATOR + kept if kept else ""))
+
+
 def record(con: duckdb.DuckDBPyConnection, row: ManifestRow) -> None:
-    """Insert or replace the row of ``row.path`` (call inside the commit's transaction)."""
+    """Insert or replace the row of ``row.path`` (call inside the commit's transaction).
+
+    A failure of a file whose earlier ingest is still in the lake (a broken re-download at the
+    same path) keeps that record, status and rows: the views still hold them, and the
+    failure is said in its message; the next run tries the file again (its sha256 differs).
+    """
+    if row.status == FAILED:
+        previous = lookup(con, row.path)
+        if previous is not None and previous.status in (INGESTED, REPLACED):
+            row = _failed_again(previous, row)
     cols = [f.name for f in fields(ManifestRow)]
     con.execute(
         f"INSERT OR REPLACE INTO ingested_files ({', '.join(cols)}) "
