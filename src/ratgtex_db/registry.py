@@ -79,6 +79,23 @@ class Col:
     def dropped(self) -> bool:
         return not self.name
 
+    @property
+    def required(self) -> bool:
+        """Every row has a value here: an empty field or ``NA`` is a broken line, not a NULL
+        (see :data:`REQUIRED_IDS`)."""
+        return self.name in REQUIRED_IDS and not self.optional
+
+
+#: Contract names of the id columns that no release file leaves empty: the key ids of every
+#: table (architecture 3) and the ids release-format 3 declares "null: no" (gene, phenotype
+#: and variant ids, the tissue of aggregated tables, exon, covariate and rat ids). The one
+#: place the rule lives: :attr:`Col.required` applies it to every declared column that a file
+#: must have (an optional column may be absent, and then it is NULL in every row).
+REQUIRED_IDS: frozenset[str] = frozenset({
+    "gene_id", "phenotype_id", "variant_id", "tissue", "modality", "exon_id", "covariate",
+    "rat_id",
+})
+
 
 def _cols(*specs: tuple[str, str, pa.DataType] | tuple[str, pa.DataType] | Col
           ) -> tuple[Col, ...]:
@@ -162,7 +179,9 @@ class FileKind:
     - ``median``: ``geneId`` + one column per tissue -> long;
     - ``gene``: annotation columns + per-tissue flag columns -> two tables;
     - ``rat_ids`` / ``fastq_map``: headerless one- or two/three-field lines;
-    - ``zip``: every member a small TSV with ``columns``; ``member`` regex gives ``gene_id``;
+    - ``zip``: every member a small TSV with ``columns``; ``member`` is the regular
+      expression of member names, its ``gene_id`` group the gene, with ``{version}`` and
+      ``{tissue}`` standing for the archive's own (its file name's) values;
     - ``vcf``: genotype VCF (variants + genotypes);
     - ``skip``: recognised but not ingested, ``skip_reason`` says why.
 
@@ -198,6 +217,10 @@ class FileKind:
     #: Field separator of a text file: tab for every release file; ``,`` for a CSV (then
     #: fields may be double-quoted, as R's write.csv writes them).
     delimiter: str = "\t"
+    #: The file's ``tissue`` column (if it has one) holds tissue ids of its version, as file
+    #: names do (release-format 4: tissue <-> tissue_info); False for the samples table,
+    #: whose ``tissue`` is the sub-dataset label (NAcc1..NAcc4, ...; release-format 2.1).
+    release_tissues: bool = True
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -487,6 +510,7 @@ KINDS: tuple[FileKind, ...] = (
         ),
         description="one row per (sub-dataset, rat)",
         versions=ALL_VERSIONS,
+        release_tissues=False,
     ),
     FileKind(
         "rats_html",
@@ -691,11 +715,11 @@ KINDS: tuple[FileKind, ...] = (
             ("pos", I32),
             ("tissueSiteDetailId", "tissue", S),
         ),
-        member=r"^all_gene_esnps\.v\d+/(?P<gene_id>.+)\.txt$",
+        member=r"^all_gene_esnps\.{version}/(?P<gene_id>.+)\.txt$",
         description="per-gene significant eQTL pairs, all tissues (zip of TSVs)",
         linked=False,
         forms=(Form(("v3",), "singleTissueEqtl.{version}.zip",
-                    member=r"^singleTissueEqtl\.v\d+/(?P<gene_id>.+)\.txt$",
+                    member=r"^singleTissueEqtl\.{version}/(?P<gene_id>.+)\.txt$",
                     description="per-gene significant eQTL pairs, all tissues (v3 API zip)"),),
     ),
     FileKind(
@@ -810,7 +834,7 @@ KINDS: tuple[FileKind, ...] = (
         tables=("cis_pvals",),
         columns=_cols(("variant_id", S), ("pval_nominal", F64)),
         partition=("version", "tissue"),
-        member=r"^[A-Za-z0-9]+\.v\d+/(?P<gene_id>.+)\.txt$",
+        member=r"^{tissue}\.{version}/(?P<gene_id>.+)\.txt$",
         expand=("tissue",),
         description="nominal p-values of every tested cis pair (zip of per-gene TSVs)",
         linked=False,

@@ -2,14 +2,16 @@
 
 Each ``layout`` of the registry has one generator here; all share the signature
 ``(source, kind, values, lenient) -> Iterator[(table_name, pa.Table)]`` and are chosen through
-the :data:`LAYOUTS` table. Line numbers in errors assume one data line per row.
+the :data:`LAYOUTS` table. Errors name file lines: the reader skips blank lines, so a row's
+line is found by :func:`file_line` (a re-read of the file, paid only on the way to an error).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -20,6 +22,7 @@ import pyarrow.compute as pc
 from ratgtex_db.errors import FormatError, SchemaError
 from ratgtex_db.readers import NOTE, ROWS_READ
 from ratgtex_db.readers.text import (
+    STREAM_ERRORS,
     iter_lines,
     iter_typed,
     maybe_gunzip,
@@ -29,11 +32,13 @@ from ratgtex_db.readers.text import (
     read_lenient,
 )
 from ratgtex_db.readers.zip import iter_members
-from ratgtex_db.registry import NA_TOKENS, TISSUES, FileKind
+from ratgtex_db.registry import NA_TOKENS, TISSUES, Col, FileKind
 from ratgtex_db.release import TISSUE_ALIASES, canonical_tissue
 from ratgtex_db.tables import TABLES, Table
 
 Batches = Iterator[tuple[str, pa.Table]]
+#: The file line of a row of the batch at hand (its index in the batch).
+LineOf = Callable[[int], int | None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,119 @@ class Source:
         if self.content is not None:
             return maybe_gunzip(io.BytesIO(self.content))
         return open_path(self.path)
+
+
+# --- file lines of rows --------------------------------------------------------------------
+
+
+def file_line(src: Source, row: int, *, header: bool = True, delimiter: str = "\t") -> int:
+    """The file line (1-based) of data row ``row`` (0-based, in the reader's order).
+
+    The reader skips blank lines, so the line is not ``row + 2`` once a blank line came
+    before: the file is read again up to the row (only ever on the way to an error)."""
+    guess = row + 1 + int(header)
+    try:
+        stream = src.opener()
+    except (FormatError, *STREAM_ERRORS):
+        return guess
+    try:
+        lineno = 0
+        if header:
+            stream.readline()
+            lineno = 1
+        if delimiter != "\t":  # CSV: a quoted field may span lines
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+            reader = csv.reader(text, delimiter=delimiter)
+            seen, start = -1, lineno
+            for record in reader:
+                first = start + 1
+                start = lineno + reader.line_num
+                if not record:
+                    continue
+                seen += 1
+                if seen == row:
+                    return first
+            return guess
+        seen = -1
+        for raw in iter(stream.readline, b""):
+            lineno += 1
+            if raw.rstrip(b"\r\n") == b"":
+                continue
+            seen += 1
+            if seen == row:
+                return lineno
+    except STREAM_ERRORS:
+        pass
+    finally:
+        stream.close()
+    return guess
+
+
+def lines_from(src: Source, before: int, *, header: bool = True, delimiter: str = "\t"
+               ) -> LineOf:
+    """:data:`LineOf` for a batch whose first row is data row ``before`` of ``src``."""
+    return lambda i: file_line(src, before + i, header=header, delimiter=delimiter)
+
+
+def _no_line(i: int) -> None:
+    """:data:`LineOf` where the caller reads the rows again to name the line (zip chunks)."""
+    return None
+
+
+def _first(mask: pa.Array) -> int:
+    """Index of the first true value of a boolean array (NULL counts as false)."""
+    return int(pc.index(pc.fill_null(mask, False), pa.scalar(True)).as_py())
+
+
+# --- checks of a batch's values ------------------------------------------------------------
+
+
+def required_headers(columns: Iterable[Col], rename: dict[str, str]) -> list[str]:
+    """The header names (of a bound header) of the columns no row may leave empty
+    (:attr:`Col.required`)."""
+    return [h for col in columns if col.required
+            for h in (col.source, *col.aliases) if h in rename]
+
+
+def check_required(name: str, arrays: Iterable[tuple[str, pa.Array | pa.ChunkedArray]],
+                   line_of: LineOf) -> None:
+    """A FormatError naming the first empty (or NA) value of an id column that every row
+    must have (``arrays``: header name, values). One null count per column and batch; the
+    row is looked for only when there is one."""
+    for column, arr in arrays:
+        if arr.null_count:
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            i = _first(pc.is_null(arr))
+            raise FormatError(
+                name, f"empty (or NA) {column}: every row of this file has one "
+                "(release-format 3); fix or remove that line, or re-download the file, and "
+                "ingest again", line=line_of(i), column=column)
+
+
+def check_tissues(name: str, arr: pa.Array | pa.ChunkedArray, version: str, column: str,
+                  line_of: LineOf) -> None:
+    """A FormatError naming the first value of a tissue column (already in the views'
+    labels: :func:`canonical_tissue`) that is not a tissue of ``version``, the list its file
+    names are checked against."""
+    known = TISSUES.get(version)
+    # the study archives' own tissue columns: release-format 10 does not say their labels
+    # (the metadata CSV spells LHB, Acbc, ...), so a study file is not refused for one
+    if known is None or version.startswith("study:"):
+        return
+    allowed = pa.array(known, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    distinct = pc.unique(arr.drop_null())
+    if pc.all(pc.is_in(distinct, value_set=allowed)).as_py() is not False:
+        return
+    i = _first(pc.invert(pc.is_in(arr, value_set=allowed)))
+    raise FormatError(
+        name, f"{arr[i].as_py()!r} is not a {version} tissue (known: {', '.join(known)}); "
+        f"check that this is a {version} file (a file of another version goes in its own "
+        "folder), or fix that line and ingest again", line=line_of(i), column=column)
 
 
 # --- pure column steps ---------------------------------------------------------------------
@@ -116,8 +234,10 @@ def _split_plain(ids: pa.Array) -> tuple[pa.Array, pa.Array] | None:
     return chrom, pos
 
 
-def split_variant(name: str, vid: pa.Array, first_line: int) -> tuple[pa.Array, pa.Array]:
-    """``chrN:pos`` -> (chrom 'chrN', pos INTEGER); a malformed id is a FormatError."""
+def split_variant(name: str, vid: pa.Array, line_of: LineOf, column: str = "variant_id"
+                  ) -> tuple[pa.Array, pa.Array]:
+    """``chrN:pos`` -> (chrom 'chrN', pos INTEGER); a malformed id is a FormatError naming
+    the line (``line_of``: the file line of a row of ``vid``) and ``column``."""
     if isinstance(vid, pa.ChunkedArray):
         vid = vid.combine_chunks()
     encoded = pc.dictionary_encode(vid)
@@ -127,14 +247,14 @@ def split_variant(name: str, vid: pa.Array, first_line: int) -> tuple[pa.Array, 
         parts = pc.extract_regex(ids, _VARIANT_RE)
         chrom = pc.struct_field(parts, "chrom")
         if chrom.null_count:
-            _bad_variant(name, vid, pc.filter(ids, pc.is_null(chrom)), first_line,
+            _bad_variant(name, vid, pc.filter(ids, pc.is_null(chrom)), line_of, column,
                          "a variant id chrN:pos")
         text = pc.struct_field(parts, "pos")
         try:
             pos = pc.cast(text, pa.int32())
         except pa.ArrowInvalid:
             big = pc.greater(pc.cast(text, pa.float64()), float(2**31 - 1))
-            _bad_variant(name, vid, pc.filter(ids, big), first_line,
+            _bad_variant(name, vid, pc.filter(ids, big), line_of, column,
                          "a variant id chrN:pos with a position below 2^31")
         split = chrom, pos
     chrom, pos = split
@@ -144,11 +264,11 @@ def split_variant(name: str, vid: pa.Array, first_line: int) -> tuple[pa.Array, 
             pc.take(pos, encoded.indices))
 
 
-def _bad_variant(name: str, vid: pa.Array, bad_ids: pa.Array, first_line: int,
+def _bad_variant(name: str, vid: pa.Array, bad_ids: pa.Array, line_of: LineOf, column: str,
                  expected: str) -> None:
     """Raise the FormatError naming the first row of ``vid`` whose id is in ``bad_ids``."""
-    i = int(np.flatnonzero(pc.is_in(vid, value_set=bad_ids).to_numpy(zero_copy_only=False))[0])
-    raise FormatError(name, "", line=first_line + i, column="variant_id", expected=expected,
+    i = _first(pc.is_in(vid, value_set=bad_ids))
+    raise FormatError(name, "", line=line_of(i), column=column, expected=expected,
                       found=str(vid[i].as_py()))
 
 
@@ -178,19 +298,61 @@ def conform(table: Table, data: dict[str, pa.Array], n: int) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
-def derive(name: str, table: Table, data: dict[str, pa.Array], first_line: int,
-           gene_rule: str = "pantry") -> None:
-    """Add the columns a contract table derives from ids: gene_id, chrom, pos."""
+def derive(name: str, table: Table, data: dict[str, pa.Array], line_of: LineOf,
+           gene_rule: str = "pantry", headers: dict[str, str] | None = None) -> None:
+    """Add the columns a contract table derives from ids: gene_id, chrom, pos. A file that
+    has chrom and pos beside variant_id (top_assoc, all_gene_esnps) must name the id's place
+    (architecture 3: chrom and pos are the id's). ``line_of`` gives the file line of a row,
+    ``headers`` the file's name of a contract column (messages name the file's column)."""
     want = set(table.column_names)
     if "gene_id" in want and "gene_id" not in data and "phenotype_id" in data:
         data["gene_id"] = gene_from_phenotype(data["phenotype_id"], gene_rule)
-    if "chrom" in data:  # from the file: v1/v2 write bare numbers
-        data["chrom"] = per_distinct(data["chrom"], normalize_chrom)
+    raw_chrom = data.get("chrom")
+    if raw_chrom is not None:  # from the file: v1/v2 write bare numbers
+        data["chrom"] = per_distinct(raw_chrom, normalize_chrom)
     if "variant_id" in data and ("chrom" in want or "pos" in want):
+        named = (headers or {}).get
         if "chrom" not in data or "pos" not in data:
-            chrom, pos = split_variant(name, data["variant_id"], first_line)  # normalized
+            chrom, pos = split_variant(name, data["variant_id"], line_of,
+                                       named("variant_id", "variant_id"))  # normalized
             data.setdefault("chrom", chrom)
             data.setdefault("pos", pos)
+        else:
+            _same_place(name, data, raw_chrom, line_of, named)
+
+
+def _same_place(name: str, data: dict[str, pa.Array], raw_chrom: pa.Array, line_of: LineOf,
+                named: Callable[[str, str], str]) -> None:
+    """The file's chrom (normalized) and pos agree with its variant_id, row by row, else a
+    FormatError naming the first row that does not; a NULL chrom or pos takes the id's.
+
+    One string comparison per row (``chrom:pos`` against the id); the id is split only when
+    that finds a difference or a NULL (an id written ``chr1:0100`` names the same place)."""
+    vid = data["variant_id"]
+    if isinstance(vid, pa.ChunkedArray):
+        vid = vid.combine_chunks()
+    if pa.types.is_dictionary(vid.type):
+        vid = vid.cast(vid.type.value_type)
+    chrom, pos = data["chrom"], data["pos"]
+    if isinstance(pos, pa.ChunkedArray):
+        pos = pos.combine_chunks()
+    if len(vid) == 0:
+        return
+    same = pc.equal(pc.binary_join_element_wise(chrom, pc.cast(pos, pa.string()), ":"), vid)
+    if same.null_count == 0 and pc.all(same).as_py():
+        return
+    vchrom, vpos = split_variant(name, vid, line_of, named("variant_id", "variant_id"))
+    for ours, theirs, contract, raw in ((chrom, vchrom, "chrom", raw_chrom),
+                                        (pos, vpos, "pos", pos)):
+        differs = pc.not_equal(ours, theirs)
+        if pc.any(differs).as_py():
+            i = _first(differs)
+            raise FormatError(
+                name, "", line=line_of(i), column=named(contract, contract),
+                expected=f"{theirs[i].as_py()}, the {contract} of variant_id "
+                         f"{vid[i].as_py()!r}", found=str(raw[i].as_py()))
+    data["chrom"] = pc.coalesce(chrom, vchrom)
+    data["pos"] = pc.coalesce(pos, vpos)
 
 
 # --- header helpers ----------------------------------------------------------------------
@@ -219,14 +381,40 @@ class Bound:
         return next(h for h, n in self.rename.items() if n == contract)
 
 
+#: What to do about a header that is not the one its file name promises.
+_RIGHT_FILE = ("is this the right file for its name? re-download it, or rename the file after "
+               "what it holds")
+
+
+def expected_header(columns: tuple) -> str:
+    """The declared columns as a header line (optional ones marked), for messages."""
+    return ", ".join(c.source + (" (optional)" if c.optional else "") for c in columns
+                     if not c.dropped)
+
+
+def check_names(name: str, header: list[str], what: str = "column") -> None:
+    """Every header field has a name, and none twice (a SchemaError saying what to do)."""
+    seen: set[str] = set()
+    for i, col in enumerate(header, start=1):
+        if not col.strip():
+            last = " (a tab at the end of the line?)" if i == len(header) else ""
+            raise SchemaError(
+                f"{name}:1: {what} {i} of the header has no name{last}; every column needs "
+                "one: remove the empty column (or the stray tab) from every line, or "
+                "re-download the file, and ingest again")
+        if col in seen:
+            raise SchemaError(
+                f"{name}:1: {what} {col!r} appears twice in the header; rename or remove "
+                "one of the two columns (with its values on every line), or "
+                "re-download the file")
+        seen.add(col)
+
+
 def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = True) -> Bound:
     """Match a header line to declared columns: each required column present once (under
     its name or an alias), optional ones where present; with ``exact`` nothing else."""
-    seen: set[str] = set()
-    for col in header:
-        if col in seen:
-            raise SchemaError(f"{name}:1: column {col!r} appears twice in the header")
-        seen.add(col)
+    check_names(name, header)
+    seen = set(header)
     types: dict[str, pa.DataType] = {}
     rename: dict[str, str] = {}
     missing = []
@@ -234,7 +422,7 @@ def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = T
         found = [h for h in (col.source, *col.aliases) if h in seen]
         if len(found) > 1:
             raise SchemaError(f"{name}:1: the header has both {found[0]!r} and {found[1]!r}, "
-                              "two names of one column")
+                              "two names of one column; remove one of them")
         if not found:
             if not col.optional:
                 missing.append(col.source)
@@ -244,7 +432,8 @@ def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = T
     if missing:
         raise SchemaError(
             f"{name}:1: header lacks column(s) {', '.join(map(repr, missing))}; "
-            f"found {', '.join(header)}"
+            f"found {', '.join(header)}; {_RIGHT_FILE} (the expected header is "
+            f"{expected_header(columns)})"
         )
     if exact:
         extra = [c for c in header if c not in rename]
@@ -252,7 +441,7 @@ def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = T
             expected = ", ".join(c.source for c in columns if not c.optional)
             raise SchemaError(
                 f"{name}:1: unexpected column(s) {', '.join(map(repr, extra))} in the header; "
-                f"expected {expected}"
+                f"expected {expected}; {_RIGHT_FILE}, or remove the column(s)"
             )
     return Bound(types, rename, [h for h in header if h in rename])
 
@@ -288,9 +477,16 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     # the file names call NAcc1, PL1 (release-format 5.1): one tissue, one id
     version = values.get("version", "")
     relabel = version in TISSUE_ALIASES and "tissue" not in implied
-    line = 2
+    required = required_headers(kind.columns, bound.rename)
+    headers = {n: h for h, n in bound.rename.items() if n}
+    # the file's own tissue column names tissues of its version, as its name would
+    tissue_col = headers.get("tissue") if kind.release_tissues else None
+    before = 0
     for cols, batch in _reader(lenient)(src.name, src.opener, bound.types,
                                         delimiter=kind.delimiter):
+        line_of = lines_from(src, before, delimiter=kind.delimiter)
+        idx = {c: i for i, c in enumerate(cols)}
+        check_required(src.name, ((c, batch.column(idx[c])) for c in required), line_of)
         data = {bound.rename[c]: batch.column(i) for i, c in enumerate(cols)
                 if bound.rename.get(c)}
         for col, value in implied.items():
@@ -300,9 +496,11 @@ def shape_long(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
         if relabel and "tissue" in data:
             data["tissue"] = per_distinct(data["tissue"], lambda d: pa.array(
                 [canonical_tissue(version, t) for t in d.to_pylist()], pa.string()))
-        derive(src.name, table, data, line, kind.gene_rule)
+        if tissue_col is not None:
+            check_tissues(src.name, data["tissue"], version, tissue_col, line_of)
+        derive(src.name, table, data, line_of, kind.gene_rule, headers)
         yield table.name, conform(table, data, batch.num_rows)
-        line += batch.num_rows
+        before += batch.num_rows
 
 
 def _wide(src: Source, kind: FileKind, value_type: pa.DataType
@@ -423,6 +621,8 @@ def _coded(indices: pa.Array, values: pa.Array) -> pa.Array:
     writer stores it as the dictionary-encoded string column it would have built anyway."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if values.null_count:  # a NULL cannot be a dictionary entry of a Parquet column
+        return pc.take(values, indices)
     return pa.DictionaryArray.from_arrays(indices, values)
 
 
@@ -451,10 +651,20 @@ def shape_bed(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     table's sort order (:func:`melt_in_order`)."""
     table = TABLES[kind.tables[0]]
     bound, samples, types = _wide(src, kind, pa.float64())
+    if not samples:  # rows without values: nothing to store, not an empty partition
+        raise SchemaError(
+            f"{src.name}:1: the header has no sample column after {', '.join(bound.fixed)}: "
+            "a BED holds one column per sample (rat id) and there is no value to store; is "
+            "this the right file for its name? re-download it")
     names = pa.array(samples, pa.string())
+    required = required_headers(kind.columns, bound.rename)
+    read = [0]  # data rows before the batch at hand
 
     def ids_of(cols: list[str], batch: pa.RecordBatch) -> pa.Table:
         idx = {c: i for i, c in enumerate(cols)}
+        check_required(src.name, ((c, batch.column(idx[c])) for c in required),
+                       lines_from(src, read[0]))
+        read[0] += batch.num_rows
         pid = batch.column(idx[bound.source_of("phenotype_id")])
         return pa.table({
             "phenotype_id": pid,
@@ -486,15 +696,28 @@ def _shape_matrix(src: Source, kind: FileKind, lenient: bool, var: str, value: s
     ``(key, var, value)``; ``allowed`` restricts the value columns' names."""
     table = TABLES[kind.tables[0]]
     bound, names, types = _wide(src, kind, pa.float64())
+    if not names:
+        what = f"{version} tissue" if allowed is not None else "sample (rat id)"
+        raise SchemaError(
+            f"{src.name}:1: the header has no {what} column after "
+            f"{', '.join(bound.fixed)}: there is no value to store; is this the right file "
+            "for its name? re-download it")
     for name in names if allowed is not None else ():
         if canonical_tissue(version, name) not in allowed:
             raise SchemaError(f"{src.name}:1: column {name!r} is not a {version} tissue "
-                              f"(known: {', '.join(allowed)})")
+                              f"(known: {', '.join(allowed)}); check that this is the "
+                              f"{version} file (a file of another version goes in its own "
+                              "folder), or rename or remove the column")
     key = kind.columns[0]
     key_source = bound.source_of(key.name)
+    required = required_headers(kind.columns, bound.rename)
     labels = pa.array([canonical_tissue(version, n) if allowed is not None else n
                        for n in names], pa.string())
+    before = 0
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
+        check_required(src.name, [(c, batch.column(cols.index(c))) for c in required],
+                       lines_from(src, before))
+        before += batch.num_rows
         values, rows, which = _melt(batch, cols, names)
         yield ROWS_READ, batch.num_rows
         data = {
@@ -535,7 +758,9 @@ def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
             raise SchemaError(
                 f"{src.name}:1: unexpected column {col!r}; expected a flag column (expr_, "
                 f"testedEqtl_, eqtl_, altSplice_, testedSqtl_ or sqtl_) followed by a "
-                f"{values['version']} tissue"
+                f"{values['version']} tissue (known: {', '.join(known)}); check that this is "
+                f"the {values['version']} gene table (a file of another version goes in its "
+                "own folder), or rename or remove the column"
             )
         tissue = canonical_tissue(values["version"], m.group(2))
         by_tissue.setdefault(tissue, {})[_FLAG_COLS[m.group(1)]] = col
@@ -543,11 +768,17 @@ def shape_gene(src: Source, kind: FileKind, values: dict[str, str], lenient: boo
     types = dict(bound.types)
     types.update({c: pa.bool_() for c in flags})
     present = {f for cols in by_tissue.values() for f in cols}
+    required = required_headers(kind.columns, bound.rename)
+    headers = {n: h for h, n in bound.rename.items() if n}
+    before = 0
     for cols, batch in _reader(lenient)(src.name, src.opener, types):
         n = batch.num_rows
         idx = {c: i for i, c in enumerate(cols)}
+        line_of = lines_from(src, before)
+        before += n
+        check_required(src.name, ((c, batch.column(idx[c])) for c in required), line_of)
         data = {bound.rename[c]: batch.column(idx[c]) for c in bound.fixed if bound.rename[c]}
-        derive(src.name, genes, data, 2)
+        derive(src.name, genes, data, line_of, headers=headers)
         yield genes.name, conform(genes, data, n)
         rows = pa.array(np.repeat(np.arange(n, dtype=np.int64), len(tissues)))
         out = {
@@ -625,11 +856,15 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     table = TABLES[kind.tables[0]]
     types = {c.source: c.type for c in kind.columns}
     rename = {c.source: c.name for c in kind.columns}
+    checks = _ZipChecks(kind, values)
     chunk: list[tuple[str, str, bytes]] = []
     size = 0
     header: bytes | None = None
     cols: list[str] = []
-    for mname, gene, content in iter_members(src.name, src.path, kind.member):
+    members = 0
+    for mname, gene, content in iter_members(src.name, src.path,
+                                             member_pattern(kind.member, values)):
+        members += 1
         first, _, body = content.partition(b"\n")
         if not first.strip():
             raise FormatError(mname, "empty file: expected a header line", line=1)
@@ -637,25 +872,72 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
             new_cols = first.decode("utf-8", errors="replace").rstrip("\r").split("\t")
             bind_header(mname, new_cols, kind.columns)  # the kind's columns, nothing else
             if chunk:
-                yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
+                yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient, checks)
             chunk, size, header, cols = [], 0, first, new_cols
         chunk.append((mname, gene, content))
         size += len(body)
         if size >= ZIP_CHUNK_BYTES:
-            yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
+            yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient, checks)
             chunk, size = [], 0
     if chunk:
-        yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient)
+        yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient, checks)
+    if members == 0:  # as empty as a 0-byte text file: not an empty partition
+        raise FormatError(
+            src.name, "the archive has no member file; expected one file per gene named like "
+            f"{member_example(kind.member, values)}: re-download it")
+
+
+def member_pattern(member: str | None, values: dict[str, str]) -> str | None:
+    """The kind's member-name pattern (``{version}``, ``{tissue}``) for this archive: its
+    members are of its own version and tissue (a ``BLA.v4.zip`` holds ``BLA.v4/{gene}.txt``,
+    release-format 3.18, 7.20), under the tissue's name or an old label of it."""
+    if member is None:
+        return None
+    version = values.get("version", "")
+    out = member.replace("{version}", re.escape(version))
+    if "{tissue}" in out:
+        tissue = values.get("tissue", "")
+        labels = sorted({tissue, *(old for old, new in TISSUE_ALIASES.get(version, {}).items()
+                                   if new == tissue)})
+        out = out.replace("{tissue}", "(?:" + "|".join(map(re.escape, labels)) + ")")
+    return out
+
+
+def member_example(member: str | None, values: dict[str, str]) -> str:
+    """A member name of the pattern, for messages (``BLA.v4/{gene}.txt``)."""
+    text = (member or "{gene}").replace("{version}", values.get("version", "")).replace(
+        "{tissue}", values.get("tissue", ""))
+    text = re.sub(r"\(\?P<gene_id>[^)]*\)", "{gene}", text)
+    return text.strip("^$").replace("\\", "")
+
+
+class _ZipChecks:
+    """The value checks of a zip kind's member rows: required ids, release tissues."""
+
+    def __init__(self, kind: FileKind, values: dict[str, str]) -> None:
+        rename = {c.source: c.name for c in kind.columns}
+        self.required = required_headers(kind.columns, rename)
+        self.headers = {c.name: c.source for c in kind.columns if c.name}
+        self.version = values.get("version", "")
+        self.tissue = self.headers.get("tissue") if kind.release_tissues else None
+
+    def __call__(self, name: str, cols: list[str], data: dict[str, pa.Array],
+                 columns: list[pa.Array], line_of: LineOf) -> None:
+        idx = {c: i for i, c in enumerate(cols)}
+        check_required(name, ((c, columns[idx[c]]) for c in self.required if c in idx),
+                       line_of)
+        if self.tissue is not None and "tissue" in data:
+            check_tissues(name, data["tissue"], self.version, self.tissue, line_of)
 
 
 def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str],
                table: Table, types: dict[str, pa.DataType], rename: dict[str, str],
-               lenient: bool) -> Batches:
+               lenient: bool, checks: _ZipChecks) -> Batches:
     """One table batch for a run of members with the same header; member by member if the
-    run does not parse as a whole (then errors name the member and line)."""
+    run does not parse or check as a whole (then errors name the member and line)."""
     if not lenient:
         try:
-            out = _zip_chunk_fast(src, chunk, cols, table, types, rename)
+            out = _zip_chunk_fast(src, chunk, cols, table, types, rename, checks)
         except (pa.ArrowException, FormatError, ValueError):
             out = None
         if out is not None:
@@ -663,20 +945,24 @@ def _zip_chunk(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str]
             return
     for mname, gene, content in chunk:
         member = Source(mname, src.path, content)
-        line = 2
+        before = 0
         for cols, batch in _reader(lenient)(mname, member.opener, types):
             n = batch.num_rows
+            line_of = lines_from(member, before)
+            before += n
             data = {rename[c]: batch.column(i) for i, c in enumerate(cols)}
+            checks(mname, cols, data, batch.columns, line_of)
             data["gene_id"] = pa.array([gene] * n, pa.string())
-            derive(mname, table, data, line)
+            derive(mname, table, data, line_of, headers=checks.headers)
             yield table.name, conform(table, data, n)
-            line += n
 
 
 def _zip_chunk_fast(src: Source, chunk: list[tuple[str, str, bytes]], cols: list[str],
-                    table: Table, types: dict[str, pa.DataType], rename: dict[str, str]
-                    ) -> tuple[str, pa.Table] | None:
-    """The members' rows parsed in one go, or None when the row count does not add up."""
+                    table: Table, types: dict[str, pa.DataType], rename: dict[str, str],
+                    checks: _ZipChecks) -> tuple[str, pa.Table] | None:
+    """The members' rows parsed in one go, or None when the row count does not add up. A
+    FormatError here has no line (rows of many members): the caller reads the members one
+    by one to name it."""
     bodies: list[bytes] = []
     counts: list[int] = []
     for _mname, _gene, content in chunk:
@@ -692,9 +978,11 @@ def _zip_chunk_fast(src: Source, chunk: list[tuple[str, str, bytes]], cols: list
     if parsed.num_rows != total:
         return None
     genes = pa.array([gene for _m, gene, _c in chunk], pa.string())
-    data = {rename[c]: parsed.column(i).combine_chunks() for i, c in enumerate(cols)}
+    columns = [parsed.column(i).combine_chunks() for i in range(len(cols))]
+    data = {rename[c]: columns[i] for i, c in enumerate(cols)}
+    checks(src.name, cols, data, columns, _no_line)
     data["gene_id"] = pc.take(genes, pa.array(np.repeat(np.arange(len(chunk)), counts)))
-    derive(src.name, table, data, 2)
+    derive(src.name, table, data, _no_line, headers=checks.headers)
     return table.name, conform(table, data, total)
 
 

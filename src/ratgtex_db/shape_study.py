@@ -30,7 +30,10 @@ from ratgtex_db.shape import (
     _melted,
     _reader,
     bind_header,
+    check_names,
+    check_required,
     conform,
+    lines_from,
     melt_in_order,
     peek_header,
 )
@@ -61,10 +64,12 @@ def shape_metadata(src: Source, kind: FileKind, values: dict[str, str], lenient:
     rest = [c for c in header if c not in bound.rename]
     lib_col = bound.source_of("library")
     qc_col = bound.source_of("qc_pass")
-    line = 2
+    before = 0
     for cols, batch in _reader(lenient)(src.name, src.opener, bound.types,
                                         delimiter=kind.delimiter):
         n = batch.num_rows
+        line_of = lines_from(src, before, delimiter=kind.delimiter)
+        before += n
         idx = {c: i for i, c in enumerate(cols)}
         data = {bound.rename[c]: batch.column(idx[c]) for c in bound.fixed
                 if bound.rename[c]}
@@ -72,14 +77,18 @@ def shape_metadata(src: Source, kind: FileKind, values: dict[str, str], lenient:
         tissues = []
         for i, lib in enumerate(libraries):
             if lib is None:
-                raise FormatError(src.name, "", line=line + i, column=lib_col,
+                raise FormatError(src.name, "", line=line_of(i), column=lib_col,
                                   expected="a library id {rfid}_{region}", found="NA")
-            tissues.append(split_library(src.name, lib, line + i, lib_col)[1])
+            try:
+                tissues.append(split_library(src.name, lib, 0, lib_col)[1])
+            except FormatError:  # again with its line (a re-read: only on the way out)
+                split_library(src.name, lib, line_of(i), lib_col)
+                raise
         data["tissue"] = pa.array(tissues, pa.string())
         qc = []
         for i, v in enumerate(batch.column(idx[qc_col]).to_pylist()):
             if v is not None and v not in QC_VALUES:
-                raise FormatError(src.name, "", line=line + i, column=qc_col,
+                raise FormatError(src.name, "", line=line_of(i), column=qc_col,
                                   expected="pass or reject", found=v)
             qc.append(None if v is None else QC_VALUES[v])
         data["qc_pass"] = pa.array(qc, pa.bool_())
@@ -89,7 +98,6 @@ def shape_metadata(src: Source, kind: FileKind, values: dict[str, str], lenient:
              for row in zip(*others, strict=True)] if rest else [json.dumps({})] * n,
             pa.string())
         yield table.name, conform(table, data, n)
-        line += n
 
 
 class _AfterHeader:
@@ -134,12 +142,9 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
         raise SchemaError(
             f"{src.name}:1: the header starts with an empty field; expected library ids only "
             "(R row-name style: the rows start with the gene id, the header does not)")
-    seen: set[str] = set()
+    check_names(src.name, header, "library")
     rats, tissues = [], []
     for col in header:
-        if col in seen:
-            raise SchemaError(f"{src.name}:1: library {col!r} appears twice in the header")
-        seen.add(col)
         rfid, tissue = split_library(src.name, col, 1, col)
         rats.append(rfid)
         tissues.append(tissue)
@@ -157,8 +162,13 @@ def shape_raw_matrix(src: Source, kind: FileKind, values: dict[str, str], lenien
         batches: Iterator = _reader(lenient)(src.name, opener, types, header=False,
                                              delimiter=kind.delimiter)
 
+        read = [0]  # data rows before the batch at hand
+
         def ids_of(cols: list[str], batch: pa.RecordBatch) -> pa.Table:
             gene = batch.column(cols.index(key))
+            check_required(src.name, [("gene id (first field)", gene)],
+                           lines_from(src, read[0], delimiter=kind.delimiter))
+            read[0] += batch.num_rows
             return pa.table({"gene_id": gene, "phenotype_id": gene})
 
         def rows_of(ids: pa.Table, mat: np.ndarray) -> pa.Table:

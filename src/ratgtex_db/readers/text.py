@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -21,6 +23,10 @@ from ratgtex_db.errors import FormatError
 from ratgtex_db.registry import NA_TOKENS
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: The empty block that ends every BGZF file (SAM/BAM spec 4.1.2).
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+#: A UTF-8 byte-order mark (a file saved by Excel or a Windows editor).
+BOM = b"\xef\xbb\xbf"
 #: Bytes per parsed block: 1 MiB measured faster than 8 MiB (the parse of one block overlaps
 #: the inflate and the conversion of the previous one) and keeps batches small.
 BLOCK_SIZE = 1 << 20
@@ -36,21 +42,45 @@ Opener = Callable[[], BinaryIO]
 def open_path(path: str, threads: int = 1) -> BinaryIO:
     """Open a file for reading bytes, decompressing gzip/BGZF (ISA-L) when the magic says so.
 
-    ``threads > 0`` decompresses in a separate thread, overlapping inflate with parsing.
+    ``threads > 0`` decompresses in a separate thread, overlapping inflate with parsing. A BGZF
+    file must end with its end-of-file block (:func:`is_gzip`).
     """
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
-    magic = raw.read(2)
-    raw.seek(0)
-    if magic == GZIP_MAGIC:
-        raw.close()
+    if is_gzip(path):
         if threads > 0:
             return igzip_threaded.open(path, "rb", threads=threads)  # type: ignore[return-value]
         return igzip.open(path, "rb")  # type: ignore[return-value]
     if path.endswith(".gz"):
-        raw.close()
         raise FormatError(path, "not a gzip file (the name ends in .gz but the content does not "
                           "start with the gzip magic bytes); re-download it")
-    return raw
+    return open(path, "rb")  # noqa: SIM115 - returned to the caller
+
+
+def is_gzip(path: str) -> bool:
+    """True for a gzip file (plain, multi-member or BGZF), False for anything else.
+
+    A BGZF file (first member with the ``BC`` extra field) that does not end with the empty
+    end-of-file block is a FormatError: its blocks are whole gzip members, so a download cut
+    between two of them still inflates cleanly, and only the missing EOF block shows the loss.
+    Plain gzip has no such block (a cut there is caught while inflating).
+    """
+    with open(path, "rb") as f:
+        head = f.read(18)
+        if head[:2] != GZIP_MAGIC:
+            return False
+        if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC":  # FEXTRA with BGZF's BC
+            size = f.seek(0, 2)
+            if size >= len(BGZF_EOF):
+                f.seek(size - len(BGZF_EOF))
+            if size < len(BGZF_EOF) or f.read(len(BGZF_EOF)) != BGZF_EOF:
+                raise FormatError(path, "truncated BGZF file: it does not end with the BGZF "
+                                  "end-of-file block, so the download (or the bgzip run) was "
+                                  "cut short; re-download it")
+    return True
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a leading UTF-8 byte-order mark (the start of a file or zip member)."""
+    return data[len(BOM):] if data.startswith(BOM) else data
 
 
 def maybe_gunzip(stream: BinaryIO) -> BinaryIO:
@@ -78,10 +108,26 @@ def read_header(name: str, stream: BinaryIO, delimiter: str = "\t") -> list[str]
                           f"truncated ({err}); re-download the file", line=1) from err
     if not line:
         raise FormatError(name, "empty file: expected a header line", line=1)
-    if line.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (a file saved by Excel)
-        line = line[3:]
-    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    text = decode_line(name, strip_bom(line), 1, None, delimiter).rstrip("\r\n")
     return split_line(text, delimiter)
+
+
+def decode_line(name: str, raw: bytes, lineno: int, cols: list[str] | None,
+                delimiter: str = "\t") -> str:
+    """A line's text; a FormatError naming the line and column if it is not UTF-8 (the fast
+    reader refuses such bytes; ``cols`` names the columns, None for the header itself)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        sep = delimiter.encode()
+        at = raw.count(sep, 0, err.start)  # the field of the first bad byte
+        value = raw.rstrip(b"\r\n").split(sep)[at]
+        shown = value.decode("utf-8", "backslashreplace")
+        column = cols[at] if cols is not None and at < len(cols) else None
+        where = "" if column is not None else f"field {at + 1}: "
+        raise FormatError(
+            name, f"{where}not UTF-8 text (byte 0x{raw[err.start]:02x} in '{shown}'); save the "
+            "file as UTF-8 and ingest again", line=lineno, column=column) from None
 
 
 #: Text parsed per call: big enough for pyarrow to parse blocks on every core, small enough to
@@ -127,7 +173,10 @@ def _read_into(stream: BinaryIO, buf: memoryview) -> int:
 def parse_chunk(chunk: bytes | memoryview, column_names: list[str], types: dict[str, pa.DataType],
                 delimiter: str = "\t") -> pa.Table:
     """Whole lines of headerless tab-separated text (or CSV, ``delimiter=','``) as a typed
-    table, parsed in parallel."""
+    table, parsed in parallel. A carriage return inside a line is refused (ArrowInvalid, as
+    Arrow's own refusals): Arrow would take it for a line end and split the line in two."""
+    if _LONE_CR.search(chunk):
+        raise pa.ArrowInvalid("a carriage return (\\r) inside a line")
     return pacsv.read_csv(
         pa.py_buffer(chunk),
         read_options=pacsv.ReadOptions(column_names=column_names, block_size=BLOCK_SIZE,
@@ -136,6 +185,9 @@ def parse_chunk(chunk: bytes | memoryview, column_names: list[str], types: dict[
         convert_options=_convert(types),
     )
 
+
+#: A carriage return that does not end a line (one before LF, or the last byte of the text).
+_LONE_CR = re.compile(rb"\r(?!\n|\Z)")
 
 _PARSE = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
                             escape_char=False, ignore_empty_lines=True)
@@ -196,9 +248,20 @@ def iter_typed(
             diagnose(name, opener, types, header=header, cause=err, delimiter=delimiter)
             if lenient_retry:
                 raise RetryLenient(name) from err
-            raise FormatError(name, f"cannot parse: {err}") from err
+            raise _unparsed(name, err, cols) from err
     finally:
         stream.close()
+
+
+def _unparsed(name: str, err: BaseException, cols: list[str]) -> FormatError:
+    """The last resort, when the line-by-line check finds nothing the fast reader refused:
+    Arrow's message, with its column number put as the column's name."""
+    text = str(err).strip()
+    m = re.search(r"CSV column #(\d+)", text)
+    column = cols[int(m.group(1))] if m and int(m.group(1)) < len(cols) else None
+    return FormatError(name, f"the fast reader refused a value ({text}); check the values of "
+                       "that column, fix them or re-download the file, and ingest again",
+                       column=column)
 
 
 def _expected(t: pa.DataType) -> str | None:
@@ -211,21 +274,27 @@ def _expected(t: pa.DataType) -> str | None:
     return None
 
 
+#: A number as the fast reader (Arrow) reads it: ASCII digits, an optional sign, fraction and
+#: exponent, inf/infinity/nan in any case, spaces or tabs around it. Not Python's float()
+#: syntax, which also takes ``1_000`` and non-ASCII digits (``١``).
+_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     r"|inf(?:inity)?|nan)[ \t]*", re.IGNORECASE)
+
+
 def _value_ok(value: str, t: pa.DataType) -> bool:
+    """Whether the fast reader (or, for an integer written ``12.0``, :func:`read_lenient`)
+    reads ``value`` as type ``t``."""
     if value in NA_TOKENS:
         return True
     if pa.types.is_floating(t):
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
+        return _NUMBER.fullmatch(value) is not None
     if pa.types.is_integer(t):
-        try:
-            f = float(value)
-        except ValueError:
+        if _NUMBER.fullmatch(value) is None:
             return False
-        return f == f and f == int(f) and abs(f) < 2**31 if t == pa.int32() else f == int(f)
+        f = float(value)
+        if not math.isfinite(f) or f != int(f):
+            return False
+        return abs(f) < 2**31 if t == pa.int32() else abs(f) < 2**63
     if pa.types.is_boolean(t):
         return value in TRUE_VALUES or value in FALSE_VALUES
     return True
@@ -265,9 +334,17 @@ def diagnose(
             if not raw:
                 break
             lineno += 1
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            text = decode_line(name, raw, lineno, cols, delimiter)
+            text = text[:-1] if text.endswith("\n") else text
+            text = text[:-1] if text.endswith("\r") else text  # a CR LF line end
             if text == "":
                 continue
+            if "\r" in text:  # the fast reader would split the line there
+                at = text.count(delimiter, 0, text.index("\r"))
+                raise FormatError(
+                    name, "a carriage return (\\r) inside the line (an old Mac line end, or "
+                    "pasted into a value); save the file with LF or CR LF line ends and ingest "
+                    "again", line=lineno, column=cols[at] if at < ncols else None)
             fields = split_line(text, delimiter)
             if len(fields) != ncols:
                 sep = "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
@@ -321,7 +398,9 @@ def iter_lines(name: str, opener: Opener) -> Iterator[tuple[int, list[str]]]:
             if not raw:
                 break
             lineno += 1
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if lineno == 1:
+                raw = strip_bom(raw)
+            text = decode_line(name, raw, lineno, None).rstrip("\r\n")
             if text.strip() == "":
                 continue
             yield lineno, text.split("\t")

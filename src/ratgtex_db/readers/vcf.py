@@ -14,7 +14,8 @@ with a regex, which also names the line of an error. cyvcf2 (htslib) took 120-32
 of 1.5k samples, iterating alone ~60 us; this takes ~10-20 us. Multi-allelic records and records
 without an ALT allele are counted and skipped, as are records with an empty REF or ALT; a
 malformed record (bad POS, wrong number of sample columns, a call that is not ``0``/``1``/``.``
-alleles) is a FormatError naming the file line (release-format 3.12, 5.2).
+alleles, an ID that names another position than CHROM:POS) is a FormatError naming the file line
+(release-format 3.12, 5.2). ``variant_id`` is always the record's normalized CHROM:POS.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from isal import igzip_threaded
 from ratgtex_db.errors import FormatError
 from ratgtex_db.readers import NOTE
 from ratgtex_db.readers.gt import BadCall, decode_any, decode_fixed, pack
-from ratgtex_db.readers.text import STREAM_ERRORS
+from ratgtex_db.readers.text import STREAM_ERRORS, is_gzip
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
 
@@ -47,15 +48,16 @@ CHUNK_BYTES = 8 << 20
 #: Blocks parsed at once, on threads: a block's Python loop over its line ends holds the GIL,
 #: its Arrow and numpy work (the fixed columns, the calls' decoding and packing) does not.
 PARSERS = 2
-BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 #: CHROM POS ID REF ALT QUAL FILTER INFO of a record (the first five captured).
 _FIXED = re.compile(rb"([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)"
                     rb"\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*")
 #: The same followed by FORMAT (captured) and the tab before the first sample column.
 _WITH_FORMAT = re.compile(_FIXED.pattern + rb"\t([^\t\n]*)\t")
-_VARIANT_RE = re.compile(rb"chr[0-9A-Za-z]+:[0-9]+")
-_VARIANT_PATTERN = "^" + _VARIANT_RE.pattern.decode() + "$"
+#: An ID that names a position (``chr1:793394``, ``1:793394``, ``AABR07046136.1:50``): it must
+#: name the record's own CHROM and POS (another ID, e.g. ``.``, is replaced by CHROM:POS).
+_POSITIONAL = re.compile(rb"([^:\t]+):([0-9]+)")
+_POSITIONAL_PATTERN = "^" + _POSITIONAL.pattern.decode() + "$"
 #: The fixed columns of a block's records, parsed by Arrow in one go (see _Records.parse_fast).
 _PREFIX_READ = pacsv.ReadOptions(column_names=FIXED_COLUMNS, block_size=1 << 20,
                                  use_threads=False)
@@ -82,23 +84,14 @@ def _open(path: str) -> BinaryIO:
 
 def _check_container(path: str) -> bool:
     """True for gzip/BGZF, False for plain text; FormatError for anything else or a BGZF
-    file without its end-of-file block."""
+    file without its end-of-file block (:func:`ratgtex_db.readers.text.is_gzip`)."""
+    if is_gzip(path):
+        return True
     with open(path, "rb") as f:
-        head = f.read(18)
-        if head[:2] != b"\x1f\x8b":
-            if not head.startswith(b"##fileformat=VCF"):
-                raise FormatError(path, "not a VCF (neither gzip/BGZF nor text starting with "
-                                  "##fileformat=VCF)", line=1)
-            return False
-        f.seek(0, 2)
-        size = f.tell()
-        is_bgzf = len(head) >= 16 and head[3] & 4 and head[12:14] == b"BC"
-        if is_bgzf and size >= 28:
-            f.seek(size - 28)
-            if f.read(28) != BGZF_EOF:
-                raise FormatError(path, "truncated BGZF file (no end-of-file block); "
-                                  "re-download it")
-    return True
+        if not f.read(16).startswith(b"##fileformat=VCF"):
+            raise FormatError(path, "not a VCF (neither gzip/BGZF nor text starting with "
+                              "##fileformat=VCF)", line=1)
+    return False
 
 
 def normalize_chrom(raw: str) -> str:
@@ -203,6 +196,18 @@ class _Records:
         return FormatError(self.name, f"malformed VCF record: {message}; fix or re-download the "
                            "file", line=line)
 
+    def _check_id(self, vid: bytes, chrom: str, pos: int) -> None:
+        """A FormatError if ``vid`` names a position other than the record's CHROM:POS
+        (``variant_id`` and ``chrom``/``pos`` must agree, architecture 3)."""
+        m = _POSITIONAL.fullmatch(vid)
+        if m is None:
+            return  # '.' or an ID that names no position: variant_id is CHROM:POS
+        id_chrom = normalize_chrom(m.group(1).decode("utf-8", "replace"))
+        if id_chrom != chrom or int(m.group(2)) != pos:
+            raise self._error(self.line, f"ID {vid.decode(errors='replace')!r} names another "
+                              f"position than CHROM and POS ({chrom}:{pos}); a chrN:pos ID "
+                              "must name the record's own position")
+
     def scan(self, buf: bytes, start: int, stop: int) -> None:
         """Parse the whole lines ``buf[start:stop]`` (``stop`` just after a ``\\n``)."""
         find = buf.find
@@ -269,7 +274,10 @@ class _Records:
                 c = self._chrom_of[chrom] = normalize_chrom(chrom.decode("utf-8", "replace"))
             chroms.append(c)
             pos.append(ipos)
-            ids.append(vid if _VARIANT_RE.fullmatch(vid) else f"{c}:{ipos}".encode())
+            derived = f"{c}:{ipos}".encode()
+            if vid != derived:
+                self._check_id(vid, c, ipos)
+            ids.append(derived)
             refs.append(ref)
             alts.append(alt)
         calls = pack(self._decode(fixed, fixed_rows, other, other_rows, lines), len(lines), n) \
@@ -357,8 +365,13 @@ class _Records:
             return None
         chrom = self._normalize(cols.column("CHROM").combine_chunks())
         vid = cols.column("ID").combine_chunks()
-        derived = pc.binary_join_element_wise(chrom, pc.cast(position, pa.string()), ":")
-        ids = pc.if_else(pc.match_substring_regex(vid, _VARIANT_PATTERN), vid, derived)
+        ids = pc.binary_join_element_wise(chrom, pc.cast(position, pa.string()), ":")
+        # an ID naming another position than CHROM:POS: scan names its line (or accepts an
+        # ID such as 1:10 or chrMT:40 that names the same position another way)
+        differ = pc.not_equal(vid, ids)
+        if pc.any(differ).as_py() and pc.any(pc.and_(
+                differ, pc.match_substring_regex(vid, _POSITIONAL_PATTERN))).as_py():
+            return None
         piece = pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
                           "ref": cols.column("REF"), "alt": cols.column("ALT")})
         return _Parsed(m, pc.sum(multi).as_py() or 0, pc.sum(no_alt).as_py() or 0,
