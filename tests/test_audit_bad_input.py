@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_cli_errors import one_error  # exit 1, one 'Error: ...' line
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -797,17 +798,6 @@ def test_quirks_of_zips_and_vcf(tmp_path):
 # --- query options naming absent or malformed things ---------------------------------------
 
 QGENE = "A1c612"  # a gene of the tiny release (seed 1), as in test_cli_errors
-
-
-def one_error(res, *parts: str) -> str:
-    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
-    assert res.exit_code == 1, (res.exit_code, res.output)
-    assert res.stdout == "", res.stdout
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    for part in parts:
-        assert part in lines[0], (part, lines[0])
-    return lines[0]
 
 
 @pytest.mark.parametrize("args,parts", [

@@ -15,6 +15,7 @@ VARIANT = "chr2:4616631"  # its lead variant in BLA
 
 def one_error(res, *parts: str) -> str:
     """The result is exit 1 with exactly one 'Error: ...' line naming ``parts``."""
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
     assert res.exit_code == 1, (res.exit_code, res.output)
     assert res.stdout == "", res.stdout
     lines = res.stderr.strip().splitlines()

@@ -8,11 +8,6 @@ same synthetic release files."""
 from __future__ import annotations
 
 import json
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,44 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    """``ratgtex-db serve`` as a user starts it, on a free local port."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        self.base = f"http://127.0.0.1:{_free_port()}"
-        self._out = log.open("w")
-        self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ratgtex_db", "--db", str(db), "serve", "--port",
-             self.base.rsplit(":", 1)[1]], stdout=self._out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(self.base + "/api/", timeout=5).read()
-                return
-            except (urllib.error.URLError, ConnectionError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(log.read_text()) from None
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
+from test_serve import Server  # the suite's server process (same folder: on sys.path)
 
 
 def _no_nan(token: str) -> Any:
@@ -82,7 +40,7 @@ def get(base: str, path: str) -> tuple[int, Any]:
 
 @pytest.fixture(scope="module")
 def base(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory):
-    srv = _Server(tiny_db, tmp_path_factory.mktemp("serve_audit") / "serve.log")
+    srv = Server(tiny_db, tmp_path_factory.mktemp("serve_audit") / "serve.log")
     yield srv.base
     srv.stop()
 
