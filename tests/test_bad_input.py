@@ -202,3 +202,16 @@ def test_zip_members_parsed_together_keep_every_row_and_name_the_bad_member(tmp_
     (failed,) = report.failed
     assert "BLA.v4/G2.txt:3: column 'pval_nominal': expected a number, found 'abc'" in \
         failed.message
+
+
+def test_zip_member_header_not_utf8_names_the_member_and_field(tmp_path):
+    """A member's header with a byte that is not UTF-8 is said as such (it was decoded with
+    replacement characters and reported as a missing column)."""
+    from ratgtex_db.ingest import ingest
+
+    path = tmp_path / "BLA.v4.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BLA.v4/G1.txt", b"variant_id\tpval_nominal\xe9\nchr1:1\t0.5\n")
+    (failed,) = ingest([path], tmp_path / "db").failed
+    assert "BLA.v4.zip!BLA.v4/G1.txt:1" in failed.message, failed.message
+    assert "not UTF-8" in failed.message and "field 2" in failed.message, failed.message

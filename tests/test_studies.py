@@ -523,3 +523,19 @@ def test_raw_matrix_read_in_tiny_pieces_reads_the_same(tmp_path, monkeypatch, na
     monkeypatch.setattr(text, "CHUNK_BYTES", 16)
     assert read(tmp_path / "pieces") == whole
     assert len(whole) > 0
+
+
+def test_raw_matrix_error_names_the_file_line(tmp_path):
+    """The R row-name matrices are read after their header: a bad value on the third line
+    of the file is reported at line 3 (it was line 2)."""
+    from ratgtex_db.ingest import ingest
+
+    folder = tmp_path / "studies" / "IL_LHb_NAcc_OFC_PL"
+    folder.mkdir(parents=True)
+    (folder / "ensembl-gene_raw-counts.txt").write_text(
+        "00077E67B5_IL\t00077E8336_Acbc\n"
+        "ENSRNOG00000000001\t12\t0\n"
+        "ENSRNOG00000000007\t1503\tmany\n")
+    (failed,) = ingest([folder], tmp_path / "db").failed
+    assert "ensembl-gene_raw-counts.txt:3:" in failed.message, failed.message
+    assert "00077E8336_Acbc" in failed.message, failed.message

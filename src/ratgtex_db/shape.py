@@ -23,6 +23,7 @@ from ratgtex_db.errors import FormatError, SchemaError
 from ratgtex_db.readers import NOTE, ROWS_READ
 from ratgtex_db.readers.text import (
     STREAM_ERRORS,
+    decode_line,
     iter_lines,
     iter_typed,
     maybe_gunzip,
@@ -869,7 +870,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
         if not first.strip():
             raise FormatError(mname, "empty file: expected a header line", line=1)
         if first != header:
-            new_cols = first.decode("utf-8", errors="replace").rstrip("\r").split("\t")
+            new_cols = decode_line(mname, first, 1, None).rstrip("\r").split("\t")
             bind_header(mname, new_cols, kind.columns)  # the kind's columns, nothing else
             if chunk:
                 yield from _zip_chunk(src, chunk, cols, table, types, rename, lenient, checks)
