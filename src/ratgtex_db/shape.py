@@ -32,7 +32,7 @@ from ratgtex_db.readers.text import (
     read_header,
     read_lenient,
 )
-from ratgtex_db.readers.zip import iter_members
+from ratgtex_db.readers.zip import iter_members, member_example
 from ratgtex_db.registry import NA_TOKENS, TISSUES, Col, FileKind
 from ratgtex_db.release import TISSUE_ALIASES, canonical_tissue
 from ratgtex_db.tables import TABLES, Table
@@ -439,10 +439,9 @@ def bind_header(name: str, header: list[str], columns: tuple, *, exact: bool = T
     if exact:
         extra = [c for c in header if c not in rename]
         if extra:
-            expected = ", ".join(c.source for c in columns if not c.optional)
             raise SchemaError(
                 f"{name}:1: unexpected column(s) {', '.join(map(repr, extra))} in the header; "
-                f"expected {expected}; {_RIGHT_FILE}, or remove the column(s)"
+                f"expected {expected_header(columns)}; {_RIGHT_FILE}, or remove the column(s)"
             )
     return Bound(types, rename, [h for h in header if h in rename])
 
@@ -857,7 +856,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     table = TABLES[kind.tables[0]]
     types = {c.source: c.type for c in kind.columns}
     rename = {c.source: c.name for c in kind.columns}
-    checks = _ZipChecks(kind, values)
+    checks = _ZipChecks(kind, values, rename)
     chunk: list[tuple[str, str, bytes]] = []
     size = 0
     header: bytes | None = None
@@ -885,7 +884,7 @@ def shape_zip(src: Source, kind: FileKind, values: dict[str, str], lenient: bool
     if members == 0:  # as empty as a 0-byte text file: not an empty partition
         raise FormatError(
             src.name, "the archive has no member file; expected one file per gene named like "
-            f"{member_example(kind.member, values)}: re-download it")
+            f"{member_example(src.name)}: re-download it")
 
 
 def member_pattern(member: str | None, values: dict[str, str]) -> str | None:
@@ -904,19 +903,11 @@ def member_pattern(member: str | None, values: dict[str, str]) -> str | None:
     return out
 
 
-def member_example(member: str | None, values: dict[str, str]) -> str:
-    """A member name of the pattern, for messages (``BLA.v4/{gene}.txt``)."""
-    text = (member or "{gene}").replace("{version}", values.get("version", "")).replace(
-        "{tissue}", values.get("tissue", ""))
-    text = re.sub(r"\(\?P<gene_id>[^)]*\)", "{gene}", text)
-    return text.strip("^$").replace("\\", "")
-
-
 class _ZipChecks:
     """The value checks of a zip kind's member rows: required ids, release tissues."""
 
-    def __init__(self, kind: FileKind, values: dict[str, str]) -> None:
-        rename = {c.source: c.name for c in kind.columns}
+    def __init__(self, kind: FileKind, values: dict[str, str], rename: dict[str, str]
+                 ) -> None:
         self.required = required_headers(kind.columns, rename)
         self.headers = {c.name: c.source for c in kind.columns if c.name}
         self.version = values.get("version", "")

@@ -65,7 +65,7 @@ def _check_entry(name: str, info: zipfile.ZipInfo, member_re: re.Pattern[str]) -
     m = member_re.match(info.filename)
     if not m:
         raise FormatError(mname, f"unexpected member name {info.filename!r}: every member must "
-                          f"be a per-gene file named like '{_example(name)}' (matching "
+                          f"be a per-gene file named like '{member_example(name)}' (matching "
                           f"{member_re.pattern}); remove that member from the archive, or "
                           "re-download it")
     if info.flag_bits & 0x1:
@@ -79,7 +79,7 @@ def _check_entry(name: str, info: zipfile.ZipInfo, member_re: re.Pattern[str]) -
     return m.group("gene_id")
 
 
-def _example(name: str) -> str:
+def member_example(name: str) -> str:
     """A member name as the release writes them: the archive's name without ``.zip`` as the
     folder (``cis_pvals/BLA.v4.zip`` holds ``BLA.v4/{gene}.txt``, release-format 3.17-3.18)."""
     stem = os.path.basename(name)
