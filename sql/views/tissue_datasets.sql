@@ -8,7 +8,11 @@
 -- whose name neither lists tissues nor is listed above (ratgtex_v3_round10_5 for the other
 -- v3 tissues, the unmerged ones included; v4's only VCF).
 -- Genotype queries join through it, so a rat in two VCFs of one version is counted once.
-WITH sets AS (  -- the ingested VCFs and the genotype datasets release-format 5.1 names
+WITH genotyped AS (  -- versions with genotypes or rat ids ingested
+    SELECT version FROM _ratgtex.lake_genotype_samples
+    UNION SELECT version FROM rat_ids
+),
+sets AS (  -- the ingested VCFs and the genotype datasets release-format 5.1 names
     SELECT version, dataset, bool_or(ingested) AS ingested FROM (
         SELECT DISTINCT version, dataset, true AS ingested FROM _ratgtex.lake_genotype_samples
         UNION ALL
@@ -19,9 +23,7 @@ WITH sets AS (  -- the ingested VCFs and the genotype datasets release-format 5.
             ('v2', 'IL_LHb_NAcc1_OFC_PL1'),
             ('v3', 'ratgtex_v3_round10_4'), ('v3', 'ratgtex_v3_round10_5')
         ) AS t(version, dataset)
-        WHERE EXISTS (SELECT 1 FROM _ratgtex.lake_genotype_samples AS g
-                      WHERE g.version = t.version)
-           OR EXISTS (SELECT 1 FROM rat_ids AS r WHERE r.version = t.version)
+        WHERE t.version IN (SELECT version FROM genotyped)
     ) GROUP BY version, dataset
 ),
 known AS (
@@ -47,9 +49,12 @@ unclaimed AS (
                       AND n.dataset = s.dataset)
 ),
 candidates AS (
-    SELECT k.version, k.tissue, t.dataset, 1 AS rule, s.ingested
+    -- the tissue table's dataset, its VCF ingested or not (release-format 7, quirk 10: data, not a
+    -- constant; v4 first shipped round11_1)
+    SELECT k.version, k.tissue, t.dataset, 1 AS rule, coalesce(s.ingested, false) AS ingested
     FROM known AS k JOIN tissues AS t ON t.version = k.version AND t.tissue = k.tissue
-    JOIN sets AS s ON s.version = t.version AND s.dataset = t.dataset
+    LEFT JOIN sets AS s ON s.version = t.version AND s.dataset = t.dataset
+    WHERE t.dataset IS NOT NULL AND k.version IN (SELECT version FROM genotyped)
     UNION ALL
     SELECT k.version, k.tissue, s.dataset, 2, s.ingested
     FROM known AS k JOIN sets AS s ON s.version = k.version
