@@ -3,8 +3,9 @@
 -- gene id or of its other name (v1/v2: the symbol of an Ensembl gene id, genes.gene_symbol;
 -- v3: the Ensembl id of a RefSeq gene, genes.gene_id_ensembl); for a name matching neither,
 -- up to $n_suggestions close ids (Jaro-Winkler similarity >= 0.7).
--- Genes come from the genes view; if the version has no gene table, from top_assoc (then
--- without coordinates; v1/v2 symbols from top_assoc.gene_name).
+-- Genes come from the genes view and, for those it lacks (all of them in a version without
+-- a gene table; genes absent from the GTF otherwise), from top_assoc, without coordinates
+-- (v1/v2 symbols from top_assoc.gene_name).
 -- Returns: query, match ('exact', 'nocase' or 'suggestion'), gene_id, chrom, start, end, score.
 -- Parameters:
 --   $version        release version
@@ -15,7 +16,8 @@ WITH known AS MATERIALIZED (  -- scanned once, used by three matches
     FROM genes WHERE version = $version
     UNION ALL
     SELECT DISTINCT gene_id, gene_name, NULL, NULL, NULL FROM top_assoc
-    WHERE version = $version AND NOT EXISTS (SELECT 1 FROM genes WHERE version = $version)
+    WHERE version = $version
+      AND gene_id NOT IN (SELECT gene_id FROM genes WHERE version = $version)
 ),
 q AS (SELECT DISTINCT unnest($queries) AS query),
 exact AS (

@@ -339,10 +339,15 @@ class Database:
             return None
         v = self._version_of(version)
         rows = queries.execute(self._con, "exact_genes", {"version": v, "queries": items}).dicts()
-        if {r["query"] for r in rows} != set(items):  # some name needs the full resolver
-            rows = queries.execute(self._con, "resolve_genes",
-                                   {"version": v, "queries": items,
-                                    "n_suggestions": MAX_SUGGESTIONS}).dicts()
+        # names the gene table lacks: exact ids of the QTL tables (genes absent from the GTF),
+        # then the full resolver (case-insensitive matches, suggestions)
+        for step, extra in (("exact_qtl_genes", {}),
+                            ("resolve_genes", {"n_suggestions": MAX_SUGGESTIONS})):
+            missing = sorted(set(items) - {r["query"] for r in rows})
+            if not missing:
+                break
+            rows += queries.execute(self._con, step,
+                                    {"version": v, "queries": missing, **extra}).dicts()
         if not rows and not self._has_gene_table(v):  # e.g. study:Y_MT: expression only
             rows = queries.execute(self._con, "resolve_genes_expression",
                                    {"version": v, "queries": items}).dicts()

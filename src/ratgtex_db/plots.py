@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ratgtex_db import inputs
 from ratgtex_db.errors import ConfigError, QueryError
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ def expression(db: Database, gene: str, tissue: str | list[str] | None = None,
     """
     import numpy as np
 
+    unit = inputs.resolve_unit(unit, db.resolve_version(version))
     rows = db.expression(gene, tissue=tissue, unit=unit, samples=True, version=version)
     if rows.height == 0:
         raise QueryError(f"no expression values for {gene!r}"
@@ -276,6 +278,7 @@ def heatmap(db: Database, genes: list[str] | str, tissue: str | list[str] | None
     genes : gene ids or symbols (unknown ones warn, as in the query commands).
     log : colour by log10(median TPM + 1).
     """
+    import matplotlib
     import numpy as np
     from scipy.cluster import hierarchy
 
@@ -293,7 +296,10 @@ def heatmap(db: Database, genes: list[str] | str, tissue: str | list[str] | None
     ti = {t: j for j, t in enumerate(tissue_order)}
     for g, t, x in rows:
         m[gi[g], ti[t]] = np.nan if x is None else x
-    values = np.log10(np.nan_to_num(m) + 1) if log else np.nan_to_num(m)
+    # a gene without a median in a tissue (release-format 3.7: NA) stays a blank cell; only
+    # the clustering needs a number for it
+    values = np.log10(m + 1) if log else m
+    filled = np.nan_to_num(values)
     height = height or max(3.5, 2.2 + 0.3 * len(gene_order))
     fig = _figure(width, height, dpi)
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 5], height_ratios=[1, 5])
@@ -301,8 +307,8 @@ def heatmap(db: Database, genes: list[str] | str, tissue: str | list[str] | None
     top = fig.add_subplot(grid[0, 1])
     left = fig.add_subplot(grid[1, 0])
     rows_idx, cols_idx = list(range(len(gene_order))), list(range(len(tissue_order)))
-    for data, axis, orient, idx_name in ((values, left, "left", "rows"),
-                                         (values.T, top, "top", "cols")):
+    for data, axis, orient, idx_name in ((filled, left, "left", "rows"),
+                                         (filled.T, top, "top", "cols")):
         if data.shape[0] >= 2:
             z = hierarchy.linkage(data, method="average", metric="euclidean",
                                   optimal_ordering=True)
@@ -315,7 +321,9 @@ def heatmap(db: Database, genes: list[str] | str, tissue: str | list[str] | None
         axis.set_axis_off()
     shown = values[np.ix_(rows_idx, cols_idx)]
     # dendrogram("left") draws its first leaf at the bottom: flip so rows match the leaves
-    im = ax.imshow(shown[::-1] if len(rows_idx) >= 2 else shown, aspect="auto", cmap="viridis")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
+    im = ax.imshow(np.ma.masked_invalid(shown[::-1] if len(rows_idx) >= 2 else shown),
+                   aspect="auto", cmap=cmap)
     labels_y = [gene_order[i] for i in rows_idx]
     ax.set_yticks(range(len(labels_y)), labels_y[::-1] if len(rows_idx) >= 2 else labels_y,
                   fontsize=8)
@@ -349,21 +357,28 @@ def genotype(db: Database, gene: str, variant: str, tissue: str, *,
     s = summary.row(0, named=True)
     colors = _tissue_colors(db, version)
     color = colors.get(s["tissue"], "#777777")
+    panels = (("normalized", "normalized expression"), ("tpm", "TPM"))
+    groups_of = {col: [[x for dd, x in called.select("dosage", col).rows()
+                        if dd == d and x is not None] for d in (0, 1, 2)]
+                 for col, _label in panels}
+    if not any(any(groups) for groups in groups_of.values()):
+        raise QueryError(f"{s['gene_id']} has no expression value in {s['tissue']} for the "
+                         f"rats called at {s['variant_id']}; nothing to draw")
     fig = _figure(width, height, dpi)
     rng = np.random.default_rng(0)
-    for k, (col, label) in enumerate((("normalized", "normalized expression"),
-                                      ("tpm", "TPM"))):
+    for k, (col, label) in enumerate(panels):
         ax = fig.add_subplot(1, 2, k + 1)
-        groups, ticks = [], []
-        for d in (0, 1, 2):
-            vals = [x for dd, x in called.select("dosage", col).rows()
-                    if dd == d and x is not None]
-            groups.append(vals)
-            ticks.append(f"{DOSAGE_LABELS[d]}\n({s['ref']}/{s['alt']}: {d} ALT)\nn={len(vals)}")
+        groups = groups_of[col]
+        ticks = [f"{DOSAGE_LABELS[d]}\n({s['ref']}/{s['alt']}: {d} ALT)\nn={len(groups[d])}"
+                 for d in (0, 1, 2)]
         nonempty = [i for i, g in enumerate(groups) if g]
-        ax.boxplot([groups[i] for i in nonempty], positions=nonempty, widths=0.5,
-                   showfliers=False, patch_artist=True,
-                   boxprops={"facecolor": color, "alpha": 0.5})
+        if nonempty:  # a panel without values (e.g. a gene the normalized BED dropped) is empty
+            ax.boxplot([groups[i] for i in nonempty], positions=nonempty, widths=0.5,
+                       showfliers=False, patch_artist=True,
+                       boxprops={"facecolor": color, "alpha": 0.5})
+        else:
+            ax.text(0.5, 0.5, f"no {label} values", transform=ax.transAxes, ha="center",
+                    va="center", color="#777777")
         for i in nonempty:
             ax.scatter(i + rng.uniform(-0.12, 0.12, len(groups[i])), groups[i], s=6,
                        color="black", alpha=0.6, linewidths=0, zorder=3)
