@@ -331,13 +331,13 @@ def test_sharing_pairs(db, src, modality):
             both = a.index.intersection(b.index)
             a2, b2 = a.loc[both], b.loc[both]
             shared = both[a2.egene.values & b2.egene.values]
-            union = both[a2.egene.values | b2.egene.values]
             r = got.loc[(t1, t2)]
             assert r.modality == modality
             assert r.egenes1 == a.egene.sum() and r.egenes2 == b.egene.sum()
             assert r.tested_both == len(both)
             assert r.shared_egenes == len(shared)
-            assert r.jaccard == pytest.approx(len(shared) / len(union))
+            union = a.egene.sum() + b.egene.sum() - len(shared)  # of the whole eGene sets
+            assert r.jaccard == pytest.approx(len(shared) / union)
             assert r.same_top_variant == (a.loc[shared].variant_id
                                           == b.loc[shared].variant_id).sum()
             same = (np.sign(a.loc[shared].slope) == np.sign(b.loc[shared].slope)).mean()
@@ -353,7 +353,7 @@ def test_specific(db, src, modality):
         expected = []
         for g in mine.gene_id:
             o = others[others.gene_id == g]
-            if len(o) and (o.qval.fillna(1) >= 0.05).all():
+            if (o.qval.fillna(1) >= 0.05).all():  # tested nowhere else counts too
                 expected.append(g)
         got = db.specific(t, modality)
         assert sorted(got["gene_id"]) == sorted(expected), t

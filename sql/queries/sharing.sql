@@ -5,8 +5,8 @@
 -- of one modality. Per (tissue, gene) the top association is taken from top_assoc for
 -- expression and from xqtl_top_assoc for the other modalities; an eGene has qval < 0.05.
 -- egenes1/egenes2: eGenes of each tissue; tested_both: genes tested in both; shared_egenes:
--- eGenes of both; jaccard: |E1 & E2| / |E1 | E2| with both eGene sets restricted to the genes
--- tested in both (NULL when empty); same_top_variant: shared eGenes whose top variant is the
+-- eGenes of both; jaccard: |E1 & E2| / |E1 | E2| of the two tissues' eGene sets, i.e.
+-- shared_egenes / (egenes1 + egenes2 - shared_egenes) (NULL when both are empty); same_top_variant: shared eGenes whose top variant is the
 -- same; sign_concordance: fraction of shared eGenes whose top slopes have the same sign
 -- (NULL when none are shared).
 --
@@ -34,7 +34,6 @@ pairs AS (
     SELECT a.tissue AS tissue1, b.tissue AS tissue2,
            count(*) AS tested_both,
            count(*) FILTER (WHERE a.egene AND b.egene) AS shared_egenes,
-           count(*) FILTER (WHERE a.egene OR b.egene) AS union_egenes,
            count(*) FILTER (WHERE a.egene AND b.egene AND a.variant_id = b.variant_id)
                AS same_top_variant,
            count(*) FILTER (WHERE a.egene AND b.egene AND sign(a.slope) = sign(b.slope))
@@ -46,8 +45,9 @@ SELECT $modality AS modality, t1.tissue AS tissue1, t2.tissue AS tissue2,
        t1.egenes AS egenes1, t2.egenes AS egenes2,
        coalesce(p.tested_both, 0) AS tested_both,
        coalesce(p.shared_egenes, 0) AS shared_egenes,
-       CASE WHEN coalesce(p.union_egenes, 0) > 0
-            THEN p.shared_egenes / p.union_egenes END AS jaccard,
+       CASE WHEN t1.egenes + t2.egenes > 0
+            THEN coalesce(p.shared_egenes, 0)
+                 / (t1.egenes + t2.egenes - coalesce(p.shared_egenes, 0)) END AS jaccard,
        coalesce(p.same_top_variant, 0) AS same_top_variant,
        CASE WHEN coalesce(p.shared_egenes, 0) > 0
             THEN p.same_sign / p.shared_egenes END AS sign_concordance

@@ -1,9 +1,9 @@
 -- name: specific
 -- eGenes significant in one tissue only, among the tissues where tested.
 --
--- Tissue-specific eGenes of one modality: genes with qval < 0.05 in the tissue, tested in at
--- least one other tissue, and with qval >= 0.05 (or no q-value) in every other tissue where
--- they were tested. The top association comes from top_assoc for expression and from
+-- Tissue-specific eGenes of one modality: genes with qval < 0.05 in the tissue and with
+-- qval >= 0.05 (or no q-value) in every other tissue where they were tested; an eGene tested
+-- in no other tissue is one of them, with other_tested 0. The top association comes from top_assoc for expression and from
 -- xqtl_top_assoc for the other modalities.
 --
 -- Returns: tissue, modality, gene_id, phenotype_id (top phenotype; NULL for expression),
@@ -28,7 +28,8 @@ others AS (
     FROM top WHERE tissue <> $tissue GROUP BY gene_id
 )
 SELECT t.tissue, $modality AS modality, t.gene_id, t.phenotype_id, t.variant_id,
-       t.pval_nominal, t.slope, t.qval, o.other_tested, o.min_other_qval
-FROM top AS t JOIN others AS o USING (gene_id)
-WHERE t.tissue = $tissue AND t.qval < 0.05 AND NOT o.significant_elsewhere
+       t.pval_nominal, t.slope, t.qval, coalesce(o.other_tested, 0) AS other_tested,
+       o.min_other_qval
+FROM top AS t LEFT JOIN others AS o USING (gene_id)
+WHERE t.tissue = $tissue AND t.qval < 0.05 AND NOT coalesce(o.significant_elsewhere, false)
 ORDER BY t.qval, t.gene_id

@@ -53,6 +53,10 @@ READ_PRAGMAS = {"version", "platform", "user_agent", "database_size", "database_
 SIDE_EFFECT_FUNCTIONS = {"enable_profiling", "disable_profiling", "enable_logging",
                          "disable_logging", "truncate_duckdb_logs", "checkpoint",
                          "force_checkpoint"}
+#: A PIVOT whose ON values are not listed: DuckDB plans it as a MULTI statement (it first
+#: reads the distinct values), the one MULTI statement a single SELECT can be.
+_PIVOT = re.compile(r"\bPIVOT\b", re.IGNORECASE)
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(|;?\s*$)", re.IGNORECASE)
 
 
@@ -236,6 +240,14 @@ class Database:
             if called & SIDE_EFFECT_FUNCTIONS:
                 raise QueryError(f"{', '.join(sorted(called & SIDE_EFFECT_FUNCTIONS))} refused: "
                                  "'sql' is read-only (these change the session or write files)")
+        elif kind == "MULTI" and _PIVOT.search(st.query):
+            # DuckDB cannot serialize it for the function check: any name called like a
+            # side-effect function refuses it
+            called = {name.lower() for name in _CALL.findall(st.query)}
+            if called & SIDE_EFFECT_FUNCTIONS:
+                raise QueryError(f"{', '.join(sorted(called & SIDE_EFFECT_FUNCTIONS))} refused: "
+                                 "'sql' is read-only (these change the session or write files)")
+            refused = False
         elif kind == "PRAGMA":
             m = _PRAGMA.match(st.query)
             if not m or m.group(1).lower() not in READ_PRAGMAS:
@@ -495,17 +507,18 @@ class Database:
             raise QueryError("compare takes one gene")
         versions = self.ingested_versions()
         found: dict[str, list[str]] = {}
-        first_error: UnknownGene | None = None
+        suggestions: dict[str, list[str]] = {}
         for v in versions:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     found[v] = [g.gene_id for g in self.resolve_genes(names, v) or []]
             except UnknownGene as err:
-                first_error = first_error or err
-        if not found:
-            assert first_error is not None
-            raise first_error
+                suggestions[v] = err.suggestions
+        if not found:  # every version's suggestions, the newest version's first
+            merged = [g for v in sorted(suggestions, key=_version_key, reverse=True)
+                      for g in suggestions[v]]
+            raise UnknownGene(names[0], list(dict.fromkeys(merged))[:MAX_SUGGESTIONS])
         aliases = sorted(self._gene_names(found) - set(names))
         for v in versions:
             if v not in found and aliases:  # as resolve_genes, expression-only versions too
@@ -913,6 +926,7 @@ class Database:
         from ratgtex_db.manifest import sha256_file
 
         problems: list[tuple[str, str, str]] = []
+        bad_links: list[tuple[str, str, str]] = []
         store, visible = store_dir(self.path), lake_dir(self.path)
         for table, part, rel, rows in self._con.execute(
             "SELECT table_name, partition, file, rows FROM _ratgtex.lake_files "
@@ -923,9 +937,12 @@ class Database:
                 problems.append((table, str(path), "missing Parquet file"))
                 continue
             link = visible / part / lake.VISIBLE_NAME
-            if not link.exists() or not os.path.samefile(link, path):
-                problems.append((table, str(link), "missing Parquet file under lake/ (what "
-                                 "readers of lake/ see); the next ingest re-links it"))
+            if not link.exists():
+                bad_links.append((table, str(link), "missing Parquet file under lake/ (what "
+                                  "readers of lake/ see)"))
+            elif not os.path.samefile(link, path):
+                bad_links.append((table, str(link), "this file under lake/ (what readers of "
+                                  f"lake/ see) is not the catalog's object {path}"))
             try:  # every page read back (and its CRC checked where the writer wrote one)
                 with pq.ParquetFile(path, page_checksum_verification=True) as pf:
                     got = pf.metadata.num_rows
@@ -937,6 +954,11 @@ class Database:
                 continue
             if got != rows:
                 problems.append((table, str(path), f"{got} rows, manifest says {rows}"))
+        if bad_links:
+            fix = ("; the next ratgtex-db command re-links it" if lake.request_relink(self.path)
+                   else "; run any ratgtex-db command with write access to the folder to "
+                   "re-link it")
+            problems += [(t, p, what + fix) for t, p, what in bad_links]
         for path, sha in self._con.execute(
             "SELECT path, sha256 FROM ingested_files WHERE status = 'ingested'"
         ).fetchall():

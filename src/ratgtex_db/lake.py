@@ -367,6 +367,17 @@ def _mark_pending(db_dir: Path) -> None:
     (db_dir / PENDING_NAME).write_text(str(os.getpid()))
 
 
+def request_relink(db_dir: Path) -> bool:
+    """Have the next command re-link ``lake/`` to the current snapshot (after ``validate``
+    found a missing or foreign file there), as after a commit cut short. False if the
+    directory is read-only."""
+    try:
+        _mark_pending(db_dir)
+    except OSError:
+        return False
+    return True
+
+
 def _clear_pending(db_dir: Path) -> None:
     (db_dir / PENDING_NAME).unlink(missing_ok=True)
 

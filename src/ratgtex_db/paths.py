@@ -42,6 +42,8 @@ def resolve_db_dir(path: str | os.PathLike[str] | None) -> Path:
     ConfigError : the path is an existing file, not a folder.
     """
     db = Path(path).expanduser() if path is not None else default_db_dir()
+    # absolute, so a process that changes its working directory keeps its database
+    db = db.absolute()
     if db.exists() and not db.is_dir():
         from ratgtex_db.errors import ConfigError
 

@@ -154,6 +154,11 @@ def _size(n: float) -> str:
 def print_summary(report: IngestReport, console: Console | None = None) -> None:
     """Final table: files, rows, bytes in, bytes out, seconds; then failures and unknowns."""
     console = console or Console()
+    if report.dry_run:  # what would be done, file by file (whole paths), before the totals
+        for r in report.results:
+            note = f"  ({r.message})" if r.message else ""
+            console.print(Text(f"{r.status:<8} {r.kind or '-':<20} {r.bytes_in:>14,}  "
+                               f"{r.path}{note}"), soft_wrap=True)
     cols = ["status", "files", "rows read", "rows written", "bytes in", "bytes out", "seconds"]
     cells = []
     for status in sorted({r.status for r in report.results}):
