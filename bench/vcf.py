@@ -186,27 +186,23 @@ def reader_times(path: Path) -> dict:
 
 def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
     """Parquet writing alone, per record, on the first ``records`` records' batches (held in
-    memory, so bounded): the ``genotype_rows`` table as ingest writes it (the calls packed two
-    bits per sample, one BLOB per variant: ``packed``); the same calls as the LIST<TINYINT>
-    the lake held before (dictionary-encoded leaf: ``list``), the layout the packed one is
-    measured against; and that list written by polars' Parquet writer."""
+    memory, so bounded): the ``genotype_rows`` table as ingest writes it (one LIST<TINYINT> of
+    dosages per variant, plain int8 leaf: ``list``); the same with the leaf as dictionary
+    indices (``list_dict``, smaller, slower); and the list written by polars' Parquet writer."""
     import tempfile
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ratgtex_db.readers.gt import unpack
     from ratgtex_db.readers.vcf import shape_vcf
     from ratgtex_db.registry import KINDS_BY_NAME
     from ratgtex_db.shape import Source
     from ratgtex_db.tables import TABLES
     from ratgtex_db.write import parquet_options
 
-    batches, samples = [], 0
+    batches = []
     got = 0
     for name, data in shape_vcf(Source(str(path), str(path)), KINDS_BY_NAME["vcf"], {}, False):
-        if name == "genotype_samples":
-            samples = data.num_rows
         if name == "genotype_rows":
             batches.append(data)
             got += data.num_rows
@@ -214,33 +210,24 @@ def writer_us_per_record(path: Path, records: int = WRITE_SAMPLE) -> dict:
                 break
     rows = pa.concat_tables(batches)
     table = TABLES["genotype_rows"]
-    lists = pa.array([unpack(v, samples) for v in rows.column("packed_dosages").to_pylist()],
-                     pa.list_(pa.int8()))
-    as_list = rows.drop_columns(["packed_dosages"]).append_column("dosages", lists)
-    packed_opts = parquet_options(table.schema, rows, bloom=table.bloom,
-                                  row_group_rows=table.row_group_rows)
-    list_opts = {**packed_opts,  # the former options: the list's leaf as dictionary indices
-                 "use_dictionary": [*packed_opts["use_dictionary"], "dosages.list.element"],
-                 "compression_level": {("dosages" if k == "packed_dosages" else k): v
-                                       for k, v in packed_opts["compression_level"].items()}}
+    opts = parquet_options(table.schema, rows, bloom=table.bloom,
+                           row_group_rows=table.row_group_rows)
+    dict_opts = {**opts, "use_dictionary": [*opts["use_dictionary"], "dosages.list.element"]}
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, data, opts in (
-            ("packed", rows, packed_opts),
-            ("list", as_list, list_opts),
-        ):
+        for label, o in (("list", opts), ("list_dict", dict_opts)):
             best = float("inf")
             for _ in range(2):
                 t0 = time.perf_counter()
-                pq.write_table(data, Path(tmp) / f"{label}.parquet", store_schema=False,
-                               row_group_size=table.row_group_rows, **opts)
+                pq.write_table(rows, Path(tmp) / f"{label}.parquet", store_schema=False,
+                               row_group_size=table.row_group_rows, **o)
                 best = min(best, time.perf_counter() - t0)
             out[f"{label}_write_us_per_record"] = best / rows.num_rows * 1e6
             out[f"{label}_bytes_per_record"] = (Path(tmp) / f"{label}.parquet").stat().st_size \
                 / rows.num_rows
         import polars as pl
 
-        frame = pl.from_arrow(as_list)
+        frame = pl.from_arrow(rows)
         best = float("inf")
         for _ in range(2):  # polars' own Parquet writer (Rust), same list layout and codec
             t0 = time.perf_counter()
@@ -325,10 +312,10 @@ def main() -> None:
           f"peak RSS {r['peak_rss_mib']:.0f} MiB")
     print(f"reader alone (no writing): {r['reader_s']:.1f} s = {r['reader_x_decompress']:.2f}x "
           f"decompression; per record: decompress {r['decompress_us_per_record']:.1f} us, "
-          f"reader {r['reader_us_per_record']:.1f} us, Parquet write of the packed calls "
-          f"{r['packed_write_us_per_record']:.1f} us ({r['packed_bytes_per_record']:.0f} B) vs "
-          f"the former LIST<TINYINT> {r['list_write_us_per_record']:.1f} us "
-          f"({r['list_bytes_per_record']:.0f} B) vs polars' writer on the list "
+          f"reader {r['reader_us_per_record']:.1f} us, Parquet write of the dosage lists "
+          f"{r['list_write_us_per_record']:.1f} us ({r['list_bytes_per_record']:.0f} B) vs "
+          f"their leaf as dictionary indices {r['list_dict_write_us_per_record']:.1f} us "
+          f"({r['list_dict_bytes_per_record']:.0f} B) vs polars' writer on the list "
           f"{r['polars_list_write_us_per_record']:.1f} us "
           f"({r['polars_list_bytes_per_record']:.0f} B); ingest {r['ingest_us_per_record']:.1f} us")
     print(f"CPU seconds (all threads): decompress {r['decompress_cpu_s']:.1f}, reader "

@@ -165,7 +165,7 @@ def test_not_a_vcf_is_a_format_error(tmp_path):
 
 
 def test_ingested_dosages_match_cyvcf2(gdb, tiny_v4):
-    """Every rat's dosage in the genotypes view (which unpacks the stored two-bit calls in SQL)
+    """Every rat's dosage in the genotypes view (which pairs the stored dosage lists with the rats)
     equals cyvcf2's gt_types of the same record."""
     from cyvcf2 import VCF
 
@@ -184,47 +184,55 @@ def test_ingested_dosages_match_cyvcf2(gdb, tiny_v4):
     assert None in got.values() and {0, 1, 2} <= set(got.values())
 
 
-def test_packed_calls_are_two_bits_a_rat(gdb):
-    """A record's stored value holds ceil(rats / 4) bytes, and Python's unpacking of it (what
-    /dyneqtl uses) agrees with the view's."""
-    from ratgtex_db.readers.gt import unpack
+def test_stored_dosages_are_one_plain_list_per_variant(gdb):
+    """A record's stored value is a LIST<TINYINT> with one element per rat (what other Parquet
+    engines and /dyneqtl read), equal to the view's dosages in genotype_samples order."""
+    import pyarrow.parquet as pq
 
     with ratgtex_db.open(gdb) as db:
         rats = db.sql("SELECT count(*) AS n FROM _ratgtex.lake_genotype_samples")["n"][0]
-        vid, packed = db.sql("SELECT variant_id, packed_dosages FROM "
+        vid, stored = db.sql("SELECT variant_id, dosages FROM "
                              "_ratgtex.lake_genotype_rows LIMIT 1").rows()[0]
         view = [d for (d,) in db.sql(
             "SELECT g.dosage FROM genotypes g JOIN _ratgtex.lake_genotype_samples s "
             "USING (version, dataset, rat_id) WHERE variant_id = ? ORDER BY s.sample_index",
             [vid]).rows()]
-    assert len(packed) == (rats + 3) // 4
-    assert unpack(packed, rats) == view
+    assert len(stored) == rats
+    assert list(stored) == view
+    (path,) = (gdb / "lake" / "genotype_rows").rglob("*.parquet")
+    assert str(pq.read_schema(path).field("dosages").type) == "list<element: int8>"
 
 
-def test_a_lake_of_the_former_dosage_lists_says_to_ingest_again(gdb, tmp_path):
-    """A genotype object stored by an older ratgtex-db (LIST<TINYINT> ``dosages``) is not read
-    as all-missing calls: the genotypes view fails with what to do; other views still answer."""
+def test_a_lake_of_the_former_packed_calls_says_to_ingest_again(gdb, tmp_path):
+    """A genotype object stored by an older ratgtex-db (``packed_dosages``: two bits a rat in
+    one BLOB) is not read as all-missing calls: the genotypes view fails with what to do;
+    other views still answer."""
     import shutil
 
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from ratgtex_db import lake
-    from ratgtex_db.readers.gt import unpack
 
     db = tmp_path / "old"
     shutil.copytree(gdb, db)
     with ratgtex_db.open(db) as h:
         (obj,) = [f for (f,) in h.sql("SELECT file FROM _ratgtex.lake_files "
                                       "WHERE table_name = 'genotype_rows'").rows()]
-        n = h.sql("SELECT count(*) AS n FROM _ratgtex.lake_genotype_samples")["n"][0]
         variants = h.sql("SELECT count(*) AS n FROM variants")["n"][0]
     path = db / ".store" / obj
     t = pq.read_table(path)
-    lists = pa.array([unpack(v, n) for v in t.column("packed_dosages").to_pylist()],
-                     pa.list_(pa.int8()))
+
+    def packed(calls: list) -> bytes:  # the former layout: code 3 missing, first rat high
+        codes = [3 if c is None else c for c in calls]
+        codes += [0] * (-len(codes) % 4)
+        return bytes(np.array(codes, dtype=np.uint8).reshape(-1, 4)
+                     @ np.array([64, 16, 4, 1], dtype=np.uint8))
+
+    blobs = pa.array([packed(v) for v in t.column("dosages").to_pylist()], pa.binary())
     path.unlink()  # a hard link to the lake's copy: write a new file, as the old version did
-    pq.write_table(t.drop_columns(["packed_dosages"]).append_column("dosages", lists), path)
+    pq.write_table(t.drop_columns(["dosages"]).append_column("packed_dosages", blobs), path)
     shutil.copy(path, next((db / "lake" / "genotype_rows").rglob("*.parquet")))
     # what opening a catalog of an older version's views does (its views digest differs)
     assert lake.maintain(db, rebuild_catalog=True)

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pysam
 import pytest
 from cyvcf2 import VCF
@@ -20,7 +21,7 @@ from cyvcf2 import VCF
 from ratgtex_db.errors import FormatError
 from ratgtex_db.ingest import ingest
 from ratgtex_db.readers import NOTE
-from ratgtex_db.readers.gt import decode_any, decode_fixed, pack, unpack
+from ratgtex_db.readers.gt import decode_any, decode_fixed, dosage_lists
 from ratgtex_db.readers.vcf import shape_vcf
 from ratgtex_db.registry import KINDS_BY_NAME
 from ratgtex_db.shape import Source
@@ -38,7 +39,6 @@ def read(path: Path) -> tuple[list[dict], list[list], list[str], list[str]]:
     variants: list[dict] = []
     dosages: list[list] = []
     samples: list[str] = []
-    n_samples = 0
     notes: list[str] = []
     for name, data in shape_vcf(Source(path.name, str(path)), KIND, {}, False):
         if name == NOTE:
@@ -48,11 +48,10 @@ def read(path: Path) -> tuple[list[dict], list[list], list[str], list[str]]:
         elif name == "genotype_rows":
             assert data.column("variant_id").to_pylist() == [v["variant_id"] for v in
                                                              variants[-data.num_rows:]]
-            dosages += [unpack(v, n_samples) for v in data.column("packed_dosages").to_pylist()]
+            dosages += data.column("dosages").to_pylist()
         elif name == "genotype_samples":
             assert data.column("sample_index").to_pylist() == list(range(data.num_rows))
             samples = data.column("rat_id").to_pylist()
-            n_samples = len(samples)
     return variants, dosages, samples, notes
 
 
@@ -117,8 +116,7 @@ def test_record_by_record_path_matches_cyvcf2(name):
     got = tables["variants"]
     assert list(zip(got.column("pos").to_pylist(), got.column("ref").to_pylist(),
                     got.column("alt").to_pylist(), strict=True)) == sites
-    assert [unpack(v, len(samples)) for v in
-            tables["genotype_rows"].column("packed_dosages").to_pylist()] == want
+    assert tables["genotype_rows"].column("dosages").to_pylist() == want
     assert got.to_pylist() == read(path)[0]
 
 
@@ -333,26 +331,26 @@ def test_bench_vcf_measures_a_tiny_file(tmp_path):
     assert (r["records"], r["samples"]) == (300, 40)
     assert {"gz_mb", "decompress_s", "ingest_s", "x_decompress", "records_per_s",
             "peak_rss_mib", "cyvcf2_baseline_s", "reader_s", "list_write_us_per_record",
-            "packed_write_us_per_record"} <= set(r)
+            "list_dict_write_us_per_record"} <= set(r)
     assert read(vcf)[1] == cyvcf2_read(vcf)[1]  # the bench file reads as cyvcf2 reads it
 
 
-def test_packed_calls_bit_layout():
-    """Two bits per sample, the first sample in the first byte's high bits, 3 for a missing
-    call, zero padding: bytes worked out by hand, read back by Python and by the SQL of the
-    genotypes view (DuckDB's BLOB -> BIT and get_bit)."""
+def test_dosage_lists_of_decoded_calls():
+    """One plain LIST<TINYINT> per record, in sample order, NULL for a call with a missing
+    allele (decoded bytes 4, 5, 8): values worked out by hand, and read back by the SQL of the
+    genotypes view (element sample_index + 1)."""
     import duckdb
 
     x = np.array([0, 1, 2, 4, 8, 0, 5, 1, 2, 0, 1, 2], dtype=np.uint8)  # 2 records x 6
-    packed = pack(x, 2, 6).to_pylist()
-    assert packed == [bytes([0b00_01_10_11, 0b11_00_00_00]), bytes([0b11_01_10_00, 0b01_10_00_00])]
-    assert [unpack(v, 6) for v in packed] == [[0, 1, 2, None, None, 0], [None, 1, 2, 0, 1, 2]]
+    lists = dosage_lists(x, 2, 6)
+    assert lists.type == pa.list_(pa.int8())
+    assert lists.to_pylist() == [[0, 1, 2, None, None, 0], [None, 1, 2, 0, 1, 2]]
+    assert dosage_lists(np.empty(0, dtype=np.uint8), 3, 0).to_pylist() == [[], [], []]
     sql = (Path(__file__).parents[1] / "sql" / "views" / "genotypes.sql").read_text()
-    expr = sql[sql.index("CAST(nullif"):sql.index(" AS dosage")]
+    expr = sql[sql.index("CAST(r.dosages"):sql.index(" AS dosage")]
     con = duckdb.connect()
-    got = [[con.execute(f"SELECT {expr} FROM (SELECT CAST(? AS BLOB)::BIT AS bits, "
-                        "? AS sample_index) AS r, (SELECT ? AS sample_index) AS s",
-                        [v, i, i]).fetchone()[0] for i in range(6)] for v in packed]
+    con.register("rows", pa.table({"dosages": lists}))
+    got = [[con.execute(f"SELECT {expr} FROM (SELECT dosages FROM rows LIMIT 1 OFFSET ?) AS r, "
+                        "(SELECT ? AS sample_index) AS s", [k, i]).fetchone()[0]
+            for i in range(6)] for k in range(2)]
     assert got == [[0, 1, 2, None, None, 0], [None, 1, 2, 0, 1, 2]]
-    with pytest.raises(ValueError, match="3 byte"):
-        unpack(b"abc", 6)

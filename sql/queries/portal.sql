@@ -233,16 +233,15 @@ WHERE version = $version AND tissue = $tissue AND chrom = $chrom AND pos = $pos
 LIMIT 1
 
 -- name: portal_genotype_rows_at
--- For /dyneqtl: the stored calls of each VCF record at one position of one dataset, packed two
--- bits per rat in genotype_samples order (what the genotypes view unpacks, one row per rat, by
--- a join with every rat of the dataset); paired with portal_genotype_samples, read once per
--- snapshot.
+-- For /dyneqtl: the stored calls of each VCF record at one position of one dataset, a list of
+-- dosages in genotype_samples order (what the genotypes view pairs, one row per rat, by a join
+-- with every rat of the dataset); paired with portal_genotype_samples, read once per snapshot.
 -- Parameters:
 --   $version   release version
 --   $dataset   genotype dataset of the tissue
 --   $chrom     chromosome
 --   $pos       position
-SELECT variant_id, packed_dosages FROM _ratgtex.lake_genotype_rows
+SELECT variant_id, dosages FROM _ratgtex.lake_genotype_rows
 WHERE version = $version AND dataset = $dataset AND chrom = $chrom AND pos = $pos
 
 -- name: portal_genotype_samples

@@ -1,12 +1,7 @@
 -- genotypes: Per rat ALT allele dosage 0/1/2 at each variant; a missing call is a row with dosage NULL (VCF).
--- Stored compactly: one row per variant with its calls packed two bits per rat in
--- genotype_samples order (code 0/1/2 = dosage, 3 = missing; rat i's code is bits 2i and 2i+1 of
--- the value read as a bit string; a VCF without samples stores empty values, which DuckDB cannot
--- cast to BIT).
+-- Stored as one row per variant with its dosages as a LIST<TINYINT> in genotype_samples order
+-- (NULL for a missing call); rat i's dosage is element i + 1.
 SELECT r.version, r.dataset, r.variant_id, r.chrom, r.pos, s.rat_id,
-       CAST(nullif(get_bit(r.bits, 2 * s.sample_index) * 2
-                   + get_bit(r.bits, 2 * s.sample_index + 1), 3) AS TINYINT) AS dosage
-FROM (SELECT version, dataset, variant_id, chrom, pos,
-             CAST(nullif(packed_dosages, ''::BLOB) AS BIT) AS bits
-      FROM _ratgtex.lake_genotype_rows) AS r
+       CAST(r.dosages[s.sample_index + 1] AS TINYINT) AS dosage
+FROM _ratgtex.lake_genotype_rows AS r
 JOIN _ratgtex.lake_genotype_samples AS s ON s.version = r.version AND s.dataset = r.dataset

@@ -888,7 +888,8 @@ class Database:
             """
         )
         # a lake table's rows are what is stored; "views" names the public views that read it
-        # (the expression view also serves TPM from phenotypes; genotypes unpacks genotype_rows)
+        # (the expression view also serves TPM from phenotypes; genotypes pairs genotype_rows
+        # with the rats)
         tables = self.sql(
             r"""
             WITH t AS (

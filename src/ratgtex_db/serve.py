@@ -701,14 +701,12 @@ class Portal:
                   for r in self.by_gene(db, rel, "portal_thresholds").rows(g)}
         if t not in tested:
             raise ApiError(404, f"Gene {g} was not tested for eQTLs in {t}")
-        # the genotypes view's pairing of a record's packed calls with the dataset's rats
-        from ratgtex_db.readers.gt import unpack  # numpy + pyarrow: loaded by the first call
-
+        # the genotypes view's pairing of a record's dosage list with the dataset's rats
         rats = self.samples(db, rel.version, rel.dataset[t])
         dose = {}
         for r in stored:
             if r["variant_id"] == rec["variant_id"]:
-                dose = dict(zip(rats, unpack(r["packed_dosages"], len(rats)), strict=True))
+                dose = dict(zip(rats, r["dosages"], strict=True))
         geno = [dose.get(r["rat_id"]) for r in expr]
         counts = [sum(1 for d in geno if d == k) for k in (0, 1, 2)]
         called = sum(counts)

@@ -36,6 +36,7 @@ DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.float64(): "DOUBLE",
     pa.bool_(): "BOOLEAN",
     pa.binary(): "BLOB",
+    pa.list_(pa.int8()): "TINYINT[]",
 }
 
 
@@ -496,15 +497,18 @@ TABLES: dict[str, Table] = {
             ["version", "dataset"],
             [("variant_id", S), ("chrom", S), ("pos", I32), ("ref", S), ("alt", S)],
         ),
-        # Genotypes are stored one row per variant with its ALT dosages packed two bits per rat
-        # (readers.gt.pack; sample order of genotype_samples); sql/views/genotypes.sql
-        # unpacks them into the contract's long view.
+        # Genotypes are stored one row per variant with its ALT dosages as a plain
+        # LIST<TINYINT> (readers.gt.dosage_lists; sample order of genotype_samples, NULL for a
+        # missing call); sql/views/genotypes.sql pairs them with the rats into the contract's
+        # long view.
         _t(
             "genotype_rows",
             ["version", "dataset"],
-            [("variant_id", S), ("chrom", S), ("pos", I32), ("packed_dosages", pa.binary())],
+            [("variant_id", S), ("chrom", S), ("pos", I32), ("dosages", pa.list_(pa.int8()))],
             row_group_rows=GENOTYPE_ROW_GROUP_ROWS, bloom=("variant_id",),
-            replaced=(("packed_dosages", "dosages"),),  # LIST<TINYINT> before 2026-12
+            # two bits a rat in one BLOB from 2026-12-02 to 12-04: a custom encoding that
+            # other Parquet engines cannot read (architecture section 2)
+            replaced=(("dosages", "packed_dosages"),),
         ),
         _t(
             "genotype_samples",

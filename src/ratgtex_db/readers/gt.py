@@ -15,9 +15,8 @@ alone, every call three characters: the sample part is exactly ``4 * samples`` b
 calls are read as 16-bit pairs through one lookup table), and :func:`decode_any` for any other
 (extra FORMAT fields, haploid calls, CR line ends), which finds the field boundaries first.
 
-Stored, a record's calls are packed two bits per sample (:func:`pack`; the layout is described
-at :data:`MISSING_CODE`): the ``genotypes`` view reads them back with DuckDB's ``get_bit`` and
-Python with :func:`unpack`.
+Stored, a record's calls are one plain ``LIST<TINYINT>`` in sample order, NULL for a missing
+call (:func:`dosage_lists`), which any Parquet engine reads as it is.
 """
 
 from __future__ import annotations
@@ -29,13 +28,6 @@ import pyarrow.compute as pc
 #: Codes of the decoded byte (see the module docstring).
 MAX_VALID = 8
 
-#: How ``genotype_rows.packed_dosages`` holds a record's calls: two bits per sample in sample
-#: order, four samples per byte, the first in the byte's high bits (so bit ``2 * i`` of the
-#: value, counted from the first byte's high bit as DuckDB's ``BLOB::BIT`` does, is the high bit
-#: of sample ``i``'s code); code 0, 1 or 2 is the ALT dosage and 3 a missing call. The last byte
-#: is padded with zero bits. One BLOB per record writes ~10x faster than a LIST<TINYINT> (whose
-#: levels pyarrow encodes at ~35 ns a value) and is ~17% smaller.
-MISSING_CODE = 3
 
 _ALLELE = np.full(256, 64, dtype=np.uint8)
 _ALLELE[ord("0")], _ALLELE[ord("1")], _ALLELE[ord(".")] = 0, 1, 4
@@ -148,34 +140,13 @@ def decode_any(buf: bytes | bytearray, records: int, samples: int) -> np.ndarray
     return x
 
 
-def pack(x: np.ndarray, records: int, samples: int) -> pa.Array:
+def dosage_lists(x: np.ndarray, records: int, samples: int) -> pa.Array:
     """The decoded bytes of ``records`` records (``records * samples``, as the decoders return
-    them) as one BINARY value per record, packed as :data:`MISSING_CODE` describes."""
-    width = (samples + 3) // 4
-    codes = np.minimum(x.reshape(records, samples), np.uint8(MISSING_CODE))
-    if samples != 4 * width:
-        codes = np.pad(codes, ((0, 0), (0, 4 * width - samples)))
-    # four codes read as one little-endian uint32 (c0 + c1 << 8 + c2 << 16 + c3 << 24): the
-    # multiply moves c0 to bit 30, c1 to 28, c2 to 26 and c3 stays at 24, every other product
-    # lands below bit 24 or above 31 without carries, so the top byte is the packed byte
-    # (one multiply instead of four shifts and ORs of strided views: 3.3 -> 2.0 us per record)
-    v = np.ascontiguousarray(codes).view("<u4").ravel()
-    v *= _GATHER
-    v >>= 24
-    packed = v.astype(np.uint8)
-    offsets = np.arange(0, (records + 1) * width, width, dtype=np.int32) if width else \
+    them) as one ``LIST<TINYINT>`` per record: the ALT dosages in sample order, NULL for a
+    missing call (the array shares ``x``'s memory)."""
+    values = x.reshape(records * samples).view(np.int8)
+    missing = x > 2
+    child = pa.array(values, mask=missing) if missing.any() else pa.array(values)
+    offsets = np.arange(0, (records + 1) * samples, samples, dtype=np.int32) if samples else \
         np.zeros(records + 1, dtype=np.int32)
-    return pa.Array.from_buffers(pa.binary(), records,
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
-
-
-_GATHER = np.uint32((1 << 30) | (1 << 20) | (1 << 10) | 1)
-
-
-def unpack(value: bytes, samples: int) -> list[int | None]:
-    """One stored record's dosages in sample order (None for a missing call)."""
-    a = np.frombuffer(value, dtype=np.uint8)
-    if len(a) != (samples + 3) // 4:
-        raise ValueError(f"{len(a)} byte(s) of packed calls for {samples} sample(s)")
-    codes = ((a[:, None] >> np.array([6, 4, 2, 0], dtype=np.uint8)) & 3).ravel()[:samples]
-    return [None if c == MISSING_CODE else int(c) for c in codes]
+    return pa.ListArray.from_arrays(pa.array(offsets), child)

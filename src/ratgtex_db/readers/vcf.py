@@ -1,9 +1,9 @@
 """The genotype VCF as typed Arrow batches: ISA-L inflate, then numpy over the record text.
 
 Yields three tables: ``variants`` (one row per biallelic SNP), ``genotype_rows`` (the ALT
-dosages of one variant for every sample, packed two bits per call into one BLOB:
-:func:`ratgtex_db.readers.gt.pack`) and ``genotype_samples`` (sample index -> rat id). The
-``genotypes`` view unpacks them into the contract's long table.
+dosages of one variant for every sample, one ``LIST<TINYINT>`` in sample order:
+:func:`ratgtex_db.readers.gt.dosage_lists`) and ``genotype_samples`` (sample index -> rat id).
+The ``genotypes`` view pairs them into the contract's long table.
 
 The file is read in blocks of ~8 MB of whole lines (inflated by ISA-L on a second thread). For a
 block in the release's layout (FORMAT ``GT``, three-character calls) Python only finds each
@@ -36,7 +36,7 @@ from isal import igzip_threaded
 
 from ratgtex_db.errors import FormatError
 from ratgtex_db.readers import NOTE
-from ratgtex_db.readers.gt import BadCall, decode_any, decode_fixed, pack
+from ratgtex_db.readers.gt import BadCall, decode_any, decode_fixed, dosage_lists
 from ratgtex_db.readers.text import STREAM_ERRORS, is_gzip
 from ratgtex_db.registry import FileKind
 from ratgtex_db.tables import TABLES
@@ -180,7 +180,7 @@ class _Records:
 
     def _new_batch(self) -> None:
         self.pieces: list[pa.Table] = []  # variant_id, chrom, pos, ref, alt per parsed piece
-        self.calls: list[pa.Array] = []  # their calls packed (gt.pack), piece by piece
+        self.calls: list[pa.Array] = []  # their dosage lists (gt.dosage_lists), piece by piece
         self.rows = 0
 
     def __len__(self) -> int:
@@ -280,8 +280,8 @@ class _Records:
             ids.append(derived)
             refs.append(ref)
             alts.append(alt)
-        calls = pack(self._decode(fixed, fixed_rows, other, other_rows, lines), len(lines), n) \
-            if n and lines else None
+        calls = dosage_lists(self._decode(fixed, fixed_rows, other, other_rows, lines),
+                             len(lines), n) if n and lines else None
         try:
             piece = pa.table({"variant_id": pa.array(ids, pa.string()),
                               "chrom": pa.array(chroms, pa.string()),
@@ -375,7 +375,8 @@ class _Records:
         piece = pa.table({"variant_id": ids, "chrom": chrom, "pos": position,
                           "ref": cols.column("REF"), "alt": cols.column("ALT")})
         return _Parsed(m, pc.sum(multi).as_py() or 0, pc.sum(no_alt).as_py() or 0,
-                       pc.sum(bad).as_py() or 0, piece, pack(x, n_keep, n) if n_keep else None)
+                       pc.sum(bad).as_py() or 0, piece,
+                       dosage_lists(x, n_keep, n) if n_keep else None)
 
     def commit(self, parsed: _Parsed) -> None:
         """Add a block that :meth:`parse_fast` read (blocks in file order)."""
@@ -449,9 +450,9 @@ class _Records:
         }
         variants = pa.table({**base, "ref": cols.column("ref"), "alt": cols.column("alt")},
                             schema=TABLES["variants"].schema)
-        packed = pa.concat_arrays(self.calls) if self.calls else \
-            pack(np.empty(0, dtype=np.uint8), k, self.n)
-        rows = pa.table({**base, "packed_dosages": packed},
+        dosages = pa.concat_arrays(self.calls) if self.calls else \
+            dosage_lists(np.empty(0, dtype=np.uint8), k, self.n)
+        rows = pa.table({**base, "dosages": dosages},
                         schema=TABLES["genotype_rows"].schema)
         self._new_batch()
         yield "variants", variants
