@@ -867,13 +867,14 @@ def test_plot_genotype_gene_without_normalized_values_is_not_a_crash(db_dir, gen
 def test_plot_sharing_is_the_jaccard_of_egene_sets(db):
     fig = db.plot.sharing()
     ax = fig.axes[0]
-    # eGenes (q < 0.05) among genes tested in both: BLA {Grin2b, Cd300lf}, NAcc {Grin2b, Eno1}
+    # eGenes (q < 0.05): BLA {Grin2b, Cd300lf}, NAcc {Grin2b, Eno1, LOC100911 (tested in NAcc
+    # only)}: Jaccard 1/4
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["NAcc", "BLA"]  # tissue_info order; Eye has no eQTL results
     m = ax.images[0].get_array()
     assert m[0, 0] == m[1, 1] == 1.0
-    assert m[0, 1] == m[1, 0] == pytest.approx(1 / 3)
-    assert sorted(t.get_text() for t in ax.texts) == ["0.33", "0.33", "1.00", "1.00"]
+    assert m[0, 1] == m[1, 0] == pytest.approx(1 / 4)
+    assert sorted(t.get_text() for t in ax.texts) == ["0.25", "0.25", "1.00", "1.00"]
 
 
 # --- plots on the command line: the file, its format and size -------------------------------

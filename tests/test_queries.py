@@ -464,8 +464,10 @@ def test_many_genes_are_one_query(db, src, monkeypatch):
     genes = list(src.genes.geneId) * 10  # a thousand names, duplicates included
     assert len(genes) >= 1000
     got = db.eqtls(gene=[g.upper() for g in genes[:5]] + genes, tissue="BLA")
-    # exact ids first (one cheap query); upper-cased names need the full resolver (one more)
-    assert calls == ["exact_genes", "resolve_genes", "known_tissues", "eqtls"]
+    # exact ids first (one cheap query), then the QTL tables' exact ids for the names the
+    # gene table lacks; upper-cased names need the full resolver (one more)
+    assert calls == ["exact_genes", "exact_qtl_genes", "resolve_genes", "known_tissues",
+                     "eqtls"]
     assert got.height == (src.indep.tissue == "BLA").sum()
 
 
