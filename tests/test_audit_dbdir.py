@@ -364,6 +364,7 @@ def test_stock_reader_opens_catalog_by_relative_path_from_other_directories(base
         assert out["counts"] == base_counts, cwd
 
 
+@pytest.mark.slow  # venvs with pip installs; tests/test_live_catalog.py checks duckdb 1.1.3
 def test_catalog_opens_read_only_in_an_older_duckdb_venv(old_python, base_db, base_views,
                                                           base_counts, tmp_path):
     """architecture 2: "The catalog opens in the DuckDB versions users have: ... Python duckdb
@@ -377,6 +378,7 @@ def test_catalog_opens_read_only_in_an_older_duckdb_venv(old_python, base_db, ba
     assert out["extra"] == new["extra"]
 
 
+@pytest.mark.slow  # a venv with a pip install
 @pytest.mark.parametrize("old_python", [_OLD[-1]], indirect=True, ids=lambda v: f"duckdb{v}")
 def test_rewritten_catalogs_still_open_in_an_older_duckdb(old_python, base_db, release,
                                                           tmp_path):
@@ -610,6 +612,7 @@ def test_no_lake_table_stores_packed_or_binary_columns(base_db):
     assert not odd, f"lake columns that are not plain values: {odd}"
 
 
+@pytest.mark.slow  # a 3M-row file; tests/test_live_catalog.py kills an ingest too
 def test_glob_readers_during_and_after_kill_9_in_the_middle_of_a_big_file(
         base_db, big_signif, tmp_path):
     """architecture 2: staging and trash "live under names hive readers ignore: _ or .
@@ -755,6 +758,7 @@ def _norm(row: list) -> tuple:
     return (int(ta), int(tam), int(bla), str(sha), int(cis), int(big))
 
 
+@pytest.mark.slow  # ~6 s; tests/test_live_catalog.py runs readers beside an ingest too
 def test_readers_api_stock_cli_and_serve_beside_an_incremental_ingest(
         base_db, release, big_signif, duckdb_cli, tmp_path):
     """architecture 2: "readers must never block ingest, nor ingest readers: long-lived readers

@@ -69,10 +69,11 @@ def test_kill_9_at_random_moments(tiny_v4, tmp_path):
 
 
 READER = """
-import sys, time, ratgtex_db
-db, n_old, n_new, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+import os, sys, time, ratgtex_db
+db, n_old, n_new, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 seen, errors = set(), []
-while time.time() < stop:
+deadline = time.time() + 120
+while not os.path.exists(stop) and time.time() < deadline:
     try:
         with ratgtex_db.open(db) as h:
             seen.add(int(h.sql("SELECT count(*) AS n FROM top_assoc")["n"][0]))
@@ -93,19 +94,21 @@ def test_reader_during_ingest_sees_old_or_new(tiny_v4, tmp_path):
     n_old = len(lines) - 1
     path.write_text("".join(lines[:-3]))
     n_new = n_old - 3
-    stop = time.time() + 25
+    stop = tmp_path / "stop"  # the reader reads until the ingest is over, and a moment more
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(n_old), str(n_new),
                                str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     time.sleep(2)
     writer = _ingest_proc(db, src, "--force")
     _, werr = writer.communicate(timeout=300)
+    time.sleep(1)
+    stop.touch()
     out, rerr = reader.communicate(timeout=120)
     assert writer.returncode == 0, werr
     seen_line, errors_line = out.strip().splitlines()[-2:]
     seen = set(eval(seen_line))  # noqa: S307 - our own child's repr of a list of ints
     assert errors_line == "[]", errors_line
-    assert seen <= {n_old, n_new} and seen, seen
+    assert seen <= {n_old, n_new} and n_new in seen, seen
 
 
 def test_second_ingest_stops_with_a_clear_message(tiny_v4, tmp_path):
