@@ -11,6 +11,7 @@ ones) print one line on stderr. Rows go out through the one renderer (:mod:`ratg
 # each start (typing.get_type_hints), and evaluating them as strings cost ~55 ms per run.
 import copy
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -356,8 +357,12 @@ def ingest(
         from ratgtex_db.progress import DownloadProgress
 
         dest = state.db / "downloads"
+        url_version = version.lower()
+        folder = re.match(r"^(.+?)/(v\d+)/*$", url)  # the version's own folder, as the
+        if folder:                                   # documents write it: .../data/v4/
+            url, url_version = folder.group(1), folder.group(2)
         with DownloadProgress(enabled=not quiet and not dry_run) as dprog:
-            drep = download_release(dest, version=version.lower(), tissues=_split(tissue),
+            drep = download_release(dest, version=url_version, tissues=_split(tissue),
                                     base_url=url, jobs=max(jobs, 4), dry_run=dry_run,
                                     progress=dprog)
         for r in drep.failed:

@@ -17,6 +17,8 @@ them. Only the standard library speaks HTTP.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import http.client
 import json
@@ -264,9 +266,17 @@ def download_release(
     if dry_run and verify:
         raise ConfigError("--dry-run and --verify cannot be combined; use one of them")
     files = select_files(dest, version, tissues, kinds, base_url)
-    if files and not verify:
-        check_host(base_url)
+    if not files:  # never an empty success for a selection that names nothing
+        raise ConfigError(f"no downloadable file of {version} is of kind "
+                          f"{', '.join(sorted(kinds or []))}"
+                          + (f" for tissue {', '.join(tissues)}" if tissues else "")
+                          + "; see 'ratgtex-db download --dry-run' for the files there are")
     root = Path(dest).joinpath(*PurePosixPath(server_folder(version)).parts)
+    if verify and not (root / MANIFEST_NAME).exists():
+        raise DownloadError(f"{root}: no download manifest ({MANIFEST_NAME}), so nothing was "
+                            "downloaded here to verify; give the folder that download wrote to")
+    if not verify:
+        check_host(base_url)
     manifest = _Manifest(root / MANIFEST_NAME)
     fetcher = _Fetcher(manifest, progress, retries=retries, backoff=backoff, timeout=timeout)
     if verify:
@@ -286,8 +296,29 @@ def download_release(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
+    if not (dry_run or verify) and any(r.status == "downloaded" for r in results):
+        _fetch_marker(f"{base_url.rstrip('/')}/{server_folder(version)}", root, timeout)
     return DownloadReport(root, version, base_url, results, dry_run=dry_run, verify=verify,
                           seconds=time.monotonic() - started)
+
+
+def _fetch_marker(folder_url: str, root: Path, timeout: float) -> None:
+    """Copy the synthetic-release marker (``SYNTHETIC_RELEASE.txt``, which ``synth`` writes in
+    the version folder) when the server has one, so that data served from a mirror of a
+    synthetic release stay marked synthetic in the manifest. A real release has none: its 404
+    (or any error) is not reported."""
+    from ratgtex_db.discover import SYNTHETIC_MARKER
+
+    req = urllib.request.Request(f"{folder_url}/{SYNTHETIC_MARKER}",
+                                 headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(req, timeout=min(timeout, 10)) as resp:
+            text = resp.read(64 * 1024 + 1)
+    except (OSError, http.client.HTTPException, ValueError):
+        return
+    if len(text) <= 64 * 1024 and b"SYNTHETIC" in text.upper():
+        root.mkdir(parents=True, exist_ok=True)
+        (root / SYNTHETIC_MARKER).write_bytes(text)
 
 
 def _unresolvable(url: str, err: BaseException) -> DownloadError:
@@ -304,16 +335,25 @@ def check_host(url: str) -> None:
 
     Raises
     ------
-    DownloadError : the host name does not resolve, naming it.
+    DownloadError : the host name does not resolve, or nothing accepts connections there
+        (connection refused), naming it.
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                           type=socket.SOCK_STREAM)
+        socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
         raise _unresolvable(url, err) from err
+    try:  # refused now is refused for every file: one probe instead of each file's retries
+        socket.create_connection((parts.hostname, port), timeout=10).close()
+    except ConnectionRefusedError as err:
+        raise DownloadError(f"cannot connect to {parts.hostname}:{port} (connection "
+                            "refused): no server is listening there; check the URL, or try "
+                            "again later") from err
+    except OSError:
+        return  # a timeout or an unreachable network: the transfers retry and report it
 
 
 def check_file(path: str | os.PathLike[str], name: str | None = None) -> str:
@@ -454,6 +494,7 @@ class _State:
     resumed: bool = False
     resumed_from: int = 0
     restarted_after_check: bool = False
+    content_type: str = ""
 
 
 class _Fetcher:
@@ -486,13 +527,7 @@ class _Fetcher:
         try:
             size, sha = self._retrying(lambda: self._attempt(rf, state), state)
         except _NotFound as err:
-            # Kinds the download pages do not link may simply not be published (release-format
-            # 1.2, "Linked"): a 404 for them is reported, not a failure of the run.
-            kind = KINDS_BY_NAME.get(rf.kind)
-            status = "failed" if kind is None or kind.linked else "unpublished"
-            message = str(err) if status == "failed" else (
-                f"{err}; this kind is not linked from the download pages, so the server may not "
-                "publish it")
+            status, message = _not_found(rf, err)
             result = FileResult(rf.path, rf.url, status, None, None, message,
                                 time.monotonic() - started, state.resumed_from, state.attempts)
         except DownloadError as err:
@@ -519,6 +554,10 @@ class _Fetcher:
             state = _State()
             try:
                 size, note = self._retrying(lambda: self._head(rf, state), state)
+            except _NotFound as err:  # as fetch reports it
+                status, message = _not_found(rf, err)
+                result = FileResult(rf.path, rf.url, status, None, None, message,
+                                    attempts=state.attempts)
             except DownloadError as err:
                 result = FileResult(rf.path, rf.url, "failed", None, None, str(err),
                                     attempts=state.attempts)
@@ -575,8 +614,9 @@ class _Fetcher:
                 # big file on a flaky line still completes; one that did not, does.
                 failures = 0 if err.progressed else failures + 1
                 if failures > self.retries:
-                    raise DownloadError(f"{err} (gave up after {state.attempts} attempts)"
-                                        ) from err
+                    raise DownloadError(f"{err} (gave up after {state.attempts} attempts); "
+                                        "try again later: a rerun resumes this file and skips "
+                                        "the complete ones") from err
                 delay = min(self.backoff * 2 ** max(failures - 1, 0), MAX_DELAY)
                 if self.cancel.wait(delay):
                     raise DownloadError("cancelled") from err
@@ -591,9 +631,9 @@ class _Fetcher:
             if err.code in RETRY_STATUSES:
                 raise _Transient(f"{rf.url}: HTTP {err.code} {err.reason}") from err
             if err.code == 404:
-                raise _NotFound(f"{rf.url}: not found (HTTP 404); check --version and "
-                                    "--base-url, or whether the server publishes this file"
-                                    ) from err
+                raise _NotFound(f"{rf.url}: not found (HTTP 404); check the version and the "
+                                "server's URL, or whether the server publishes this file"
+                                ) from err
             raise _HTTPStatus(err.code, f"{rf.url}: HTTP {err.code} {err.reason}") from err
         except (OSError, http.client.HTTPException) as err:
             reason = getattr(err, "reason", err)
@@ -612,10 +652,24 @@ class _Fetcher:
             return _int_header(resp.headers.get("Content-Length")), ""
 
     def _attempt(self, rf: RemoteFile, state: _State) -> tuple[int, str]:
-        """One transfer attempt, then the checks and the rename; returns (bytes, sha256)."""
+        """One transfer attempt, then the checks and the rename; returns (bytes, sha256).
+        The ``.part`` is held with an exclusive lock throughout: a second download into the
+        same folder never appends to it nor renames it."""
+        rf.dest.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(rf):
+            return self._locked_attempt(rf, state)
+
+    def _locked_attempt(self, rf: RemoteFile, state: _State) -> tuple[int, str]:
         size = self._transfer(rf, state)
         try:
-            sha = check_file(rf.part, rf.dest.name)
+            try:
+                sha = check_file(rf.part, rf.dest.name)
+            except DownloadError as err:
+                if "html" in state.content_type:
+                    raise DownloadError(f"{rf.url}: the server sent an HTML page "
+                                        f"({state.content_type}), not the file: {err}; check "
+                                        "the URL") from err
+                raise DownloadError(f"{rf.url}: {err}") from err
         except DownloadError as err:
             rf.part.unlink(missing_ok=True)
             if state.resumed and not state.restarted_after_check:
@@ -644,6 +698,11 @@ class _Fetcher:
             raise DownloadError(str(err)) from err
         with resp:
             length = _int_header(resp.headers.get("Content-Length"))
+            state.content_type = (resp.headers.get("Content-Type") or "").lower()
+            if "text/html" in state.content_type and not rf.dest.name.endswith(".html"):
+                # a portal or proxy error page answered 200 for a data file
+                raise DownloadError(f"{rf.url}: the server sent an HTML page "
+                                    f"({state.content_type}), not the file; check the URL")
             if resp.status == 206:
                 start, total = _content_range(resp.headers.get("Content-Range"))
                 if start != offset:
@@ -692,6 +751,35 @@ class _Fetcher:
 
 class _NotFound(DownloadError):
     """HTTP 404 for one file."""
+
+
+def _not_found(rf: RemoteFile, err: _NotFound) -> tuple[str, str]:
+    """Status and message of a 404: kinds the download pages do not link may simply not be
+    published (release-format 1.2, "Linked"), which is reported, not a failure of the run."""
+    kind = KINDS_BY_NAME.get(rf.kind)
+    if kind is None or kind.linked:
+        return "failed", str(err)
+    return "unpublished", (f"{err}; this kind is not linked from the download pages, so the "
+                           "server may not publish it")
+
+
+@contextlib.contextmanager
+def _locked(rf: RemoteFile):  # noqa: ANN202 - a context manager
+    """Hold ``rf.part`` (created if absent) with an exclusive, non-blocking lock."""
+    fd = os.open(rf.part, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DownloadError(f"{rf.part}: another download is writing this file; wait for "
+                                "it to finish (or stop it), then run download again") from None
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # an empty .part (e.g. a 404) is of no use
+            st, now = os.fstat(fd), os.stat(rf.part)
+            if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino) and st.st_size == 0:
+                os.unlink(rf.part)
+        os.close(fd)
 
 
 class _HTTPStatus(Exception):  # noqa: N818
