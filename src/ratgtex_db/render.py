@@ -29,6 +29,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -114,7 +115,9 @@ def text_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float, Decimal)):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # as DuckDB casts it: 0.0000001000, never 1.000E-7
+    if isinstance(value, (str, int, float)):
         return str(value)
     encoded = json_value(value)
     return encoded if isinstance(encoded, str) else json.dumps(encoded, ensure_ascii=False)
@@ -130,9 +133,20 @@ def _is_plain(duckdb_type: str) -> bool:
     return t.split("(")[0] in _PLAIN and not t.endswith("]")
 
 
+def _float32(value: Any) -> Any:
+    """A FLOAT (reaching Python as the double nearest it) as its shortest float32 text's
+    number, as DuckDB casts it (0.1, not 0.10000000149011612)."""
+    import numpy as np
+
+    if value is None or not math.isfinite(value):
+        return value
+    return float(str(np.float32(value)))
+
+
 def _text_converters(types: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    """Per column: ``None`` when csv.writer writes the value right (str, int, float, NULL)."""
-    return [None if _is_plain(t) or t.upper() in ("DOUBLE", "FLOAT") else text_cell
+    """Per column: ``None`` when the value's ``str`` is its cell (str, int, double)."""
+    return [None if _is_plain(t) or t.upper() == "DOUBLE"
+            else (lambda v: text_cell(_float32(v))) if t.upper() == "FLOAT" else text_cell
             for t in types]
 
 
@@ -232,7 +246,10 @@ def _sql_line(cols: Sequence[str], types: Sequence[str], fmt: str) -> str | None
                 text = (f"CASE WHEN regexp_matches({text}, '[{delim}\"\r\n]') THEN "
                         f"'\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END")
             cells.append(text)
-        return f"concat_ws({sep}, " + ", ".join(f"coalesce({c}, '')" for c in cells) + ")"
+        line = f"concat_ws({sep}, " + ", ".join(f"coalesce({c}, '')" for c in cells) + ")"
+        if len(cells) == 1:  # an empty one-field line would read as no row at all
+            line = f"CASE WHEN {line} = '' THEN '\"\"' ELSE {line} END"
+        return line
     parts = []
     for k, (col, ref, family, t) in enumerate(zip(cols, refs, families, types, strict=True)):
         key = json.dumps(str(col), ensure_ascii=False) + ": "
@@ -252,8 +269,10 @@ def _json_converters(types: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     for t in types:
         if _is_plain(t) or t.upper() == "BOOLEAN":
             out.append(None)
-        elif t.upper() in ("DOUBLE", "FLOAT"):
+        elif t.upper() == "DOUBLE":
             out.append(_finite)
+        elif t.upper() == "FLOAT":
+            out.append(lambda v: _finite(_float32(v)))
         else:
             out.append(json_value)
     return out
@@ -458,19 +477,25 @@ def _python_lines(rows: Rows, fmt: str) -> Iterator[list[tuple[str]]]:
     cols = rows.columns
     if fmt in ("tsv", "csv"):
         conv = _text_converters(rows.types)
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n",
-                            quoting=csv.QUOTE_MINIMAL)
+        delim = "\t" if fmt == "tsv" else ","
+        special = re.compile(f'[{delim}"\r\n]')
+
+        def cell(v: Any) -> str:
+            text = "" if v is None else str(v)
+            return '"' + text.replace('"', '""') + '"' if special.search(text) else text
+
         for batch in _python_batches(rows):
-            buf.seek(0)
-            buf.truncate()
-            writer.writerows(_convert(batch, conv))
-            yield [(buf.getvalue()[:-1],)] if batch else []
+            lines = [delim.join(cell(v) for v in r) for r in _convert(batch, conv)]
+            if len(cols) == 1:  # an empty one-field line would read as no row at all
+                lines = [ln or '""' for ln in lines]
+            yield [(ln,) for ln in lines]
         return
     conv = _json_converters(rows.types)
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    keys = [dumps(str(c)) + ": " for c in cols]  # every column, duplicate names too
     for batch in _python_batches(rows):
-        yield [(dumps(dict(zip(cols, r, strict=True))),) for r in _convert(batch, conv)]
+        yield [("{" + ", ".join(k + dumps(v) for k, v in zip(keys, r, strict=True)) + "}",)
+               for r in _convert(batch, conv)]
 
 
 def to_text(data: Any, fmt: str) -> str:

@@ -206,14 +206,26 @@ class Rows:
             raise self._fail(err) from err
 
     def write_parquet(self, path: str | Path, compression: str = "zstd") -> None:
-        """DuckDB writes the rows to a Parquet file as it produces them."""
+        """The rows to a Parquet file, batch by batch as DuckDB produces them, in the result's
+        order (DuckDB's own ``write_parquet`` buffers the whole result to keep the order, and
+        writes a HUGEINT, e.g. a ``sum()`` of counts, as a DOUBLE: here it is an exact
+        DECIMAL(38, 0), as DuckDB hands it to Arrow)."""
+        import pyarrow.parquet as pq
+
         rel = self._relation()
         if rel is None:
             raise QueryError("the statement returned no rows to write")
         try:
-            rel.write_parquet(str(path), compression=compression)
+            reader = rel.to_arrow_reader(PARQUET_BATCH_ROWS)
+            with pq.ParquetWriter(str(path), reader.schema, compression=compression) as out:
+                for batch in reader:
+                    out.write_batch(batch, row_group_size=PARQUET_BATCH_ROWS)
         except duckdb.Error as err:
             raise self._fail(err) from err
+
+
+#: Rows per batch (and per row group at most) of a streamed Parquet export.
+PARQUET_BATCH_ROWS = 122_880
 
 
 def limited(sql: str, n: int) -> str:
@@ -240,6 +252,12 @@ def _result_class() -> type:
         """A polars DataFrame with ``.arrow()`` (as in ``db.sql(q).arrow()``)."""
 
         def arrow(self) -> pa.Table:
+            """DuckDB's own Arrow table (its types: ``string``, not polars' ``large_string``),
+            unless the frame was changed in place since."""
+            table = getattr(self, "_arrow", None)
+            if table is not None and table.column_names == self.columns \
+                    and table.num_rows == self.height:
+                return table
             return self.to_arrow()
 
     Result.__module__ = __name__
@@ -254,6 +272,7 @@ def result_of(table: pa.Table) -> Any:
     frame = pl.from_arrow(table)
     out = _result_class().__new__(_result_class())
     out._df = frame._df  # type: ignore[union-attr]
+    out._arrow = table  # type: ignore[attr-defined]
     return out
 
 
