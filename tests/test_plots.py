@@ -111,6 +111,7 @@ def test_unknown_gene_and_empty_results_are_errors_not_pictures(db, lead):
         db.plot.genotype(lead[0], "chr1:1", lead[2])
 
 
+@pytest.mark.slow  # ~9 s; tests/test_audit_queries.py writes each format by the CLI too
 def test_each_command_and_each_format_on_the_command_line(tiny_db, lead, tmp_path):
     """Each plot command in its own process, the formats taken in turn so that every one is
     written by more than one command (the format is matplotlib's, whatever the command)."""
