@@ -28,6 +28,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# Subprocess-heavy (~30-45 s): run with `python -m pytest -m slow`; the suite's default
+# run keeps within CI's time budget.
+pytestmark = pytest.mark.slow
+
 GENE = "A1c612"        # v4 gene (tiny, seed 1): eGene in BLA, NAcc, pVTA; xQTLs; cis pairs
 GENE2 = "Cysl25"       # another v4 eGene
 V3_GENE = "C6ad13"     # a v3-only gene

@@ -38,6 +38,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# Subprocess-heavy (~30-45 s): run with `python -m pytest -m slow`; the suite's default
+# run keeps within CI's time budget.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 RG = shutil.which("ratgtex-db")
 RG_CMD = [RG] if RG else [sys.executable, "-m", "ratgtex_db"]

@@ -30,6 +30,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# Subprocess-heavy (~30-45 s): run with `python -m pytest -m slow`; the suite's default
+# run keeps within CI's time budget.
+pytestmark = pytest.mark.slow
+
 V4_TISSUES = ["Adipose", "BLA", "Brain", "Eye", "IC", "IL", "LHb", "Liver", "NAcc", "OFC", "PL",
               "pVTA", "RMTg"]
 MODALITIES = ["expression", "isoforms", "splicing", "alt_TSS", "alt_polyA", "stability"]
