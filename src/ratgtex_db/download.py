@@ -349,7 +349,7 @@ def check_host(url: str) -> None:
     try:  # refused now is refused for every file: one probe instead of each file's retries
         socket.create_connection((parts.hostname, port), timeout=10).close()
     except ConnectionRefusedError as err:
-        raise DownloadError(f"cannot connect to {parts.hostname}:{port} (connection "
+        raise DownloadError(f"{url}: cannot connect to {parts.hostname}:{port} (connection "
                             "refused): no server is listening there; check the URL, or try "
                             "again later") from err
     except OSError:
