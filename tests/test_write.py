@@ -266,3 +266,35 @@ def test_gene_sorted_tables_have_small_pages_and_pair_tables_do_not(tmp_path):
                        "pval_nominal": pa.array([0.5] * m)})
     path, _ = _write_and_encodings(pvals, source, tmp_path)
     assert _data_pages(path)["pos"][0] == 3  # cut at PAGE_ROWS, not at QTL_PAGE_ROWS
+
+
+def test_trans_pairs_have_small_pages(tmp_path):
+    """A gene's trans hits are a few rows of a group per chromosome: the trans table cuts its
+    pages at ``TRANS_PAGE_ROWS`` rows, so a lookup inflates one page of each column, and the
+    rows read back unchanged in the table's block order (chromosome, then phenotype)."""
+    from ratgtex_db.tables import TRANS_PAGE_ROWS
+
+    trans = TABLES["trans_qtl_pairs"]
+    assert trans.page_rows == TRANS_PAGE_ROWS < trans.row_group_rows
+    n = trans.row_group_rows + 5
+    pos = [1_000 + 7 * i for i in range(n)]
+    genes = [f"Gene{(i * 7919) % 500:03d}" for i in range(n)]
+    source = pa.table({
+        "variant_id": pa.array([f"chr1:{p}" for p in pos]),
+        "chrom": pa.array(["chr1"] * n),
+        "pos": pa.array(pos, pa.int32()),
+        "phenotype_id": pa.array(genes),
+        "gene_id": pa.array(genes),
+        "pval": pa.array([1e-6 + i * 1e-12 for i in range(n)]),
+        "slope": pa.array([(i % 101) / 37 - 1.3 for i in range(n)]),
+        "slope_se": pa.array([0.01 + (i % 89) / 1000 for i in range(n)]),
+        "af": pa.array([(i % 400 + 1) / 800 for i in range(n)]),
+    }).cast(trans.schema)
+    path, _ = _write_and_encodings(trans, source, tmp_path)
+    pages = _data_pages(path)
+    for name in ("pval", "slope", "slope_se", "phenotype_id"):
+        assert pages[name][0] >= trans.row_group_rows // TRANS_PAGE_ROWS, (name, pages[name])
+    got = pq.read_table(path)
+    order = sorted(range(n), key=lambda i: (genes[i], pos[i]))
+    assert got.column("pos").to_pylist() == [pos[i] for i in order]
+    assert got.column("slope").to_pylist() == [source.column("slope")[i].as_py() for i in order]
