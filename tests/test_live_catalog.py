@@ -168,6 +168,31 @@ def test_database_follows_ingests_in_the_same_process(release, tmp_path):
         assert h.refresh() is False
 
 
+def test_gene_lists_the_tissues_of_the_newest_snapshot(tmp_path):
+    """``gene`` lists every tissue of the version (tissue_info, the gene table, top_assoc),
+    which an open Database reads once per catalog snapshot: a tissue that a later ingest adds
+    is listed by the same Database's next call."""
+    data = Path(__file__).parent / "data" / "audit_queries" / "v4"
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(data / "gene.v4.tsv", src)
+    db = tmp_path / "db"
+    ingest([src], db)
+    with ratgtex_db.open(db) as h:
+        first = h.gene("Grin2b").rows()
+        assert sorted(r[7] for r in first) == ["BLA", "Eye", "NAcc"]
+        lines = (data / "tissue_info.v4.tsv").read_text().splitlines()
+        extra = lines[1].split("\t")
+        extra[0] = extra[1] = "IL"
+        extra[2] = "Infralimbic cortex"
+        (src / "tissue_info.v4.tsv").write_text("\n".join([*lines, "\t".join(extra)]) + "\n")
+        ingest([src], db)
+        rows = {r[7]: r for r in h.gene("Grin2b").rows()}
+        assert sorted(rows) == ["BLA", "Eye", "IL", "NAcc"]
+        assert rows["IL"][8] is None and rows["IL"][9] is False  # expressed, tested
+        assert [rows[t] for t in ("BLA", "Eye", "NAcc")] == sorted(first, key=lambda r: r[7])
+
+
 def test_show_tables_lists_only_public_views(tiny_db):
     with ratgtex_db.open(tiny_db) as h:
         names = set(h.sql("SHOW TABLES")["name"].to_list())

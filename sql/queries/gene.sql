@@ -22,6 +22,8 @@
 --   $tissues   tissue ids (VARCHAR[]); NULL = all
 --   $expression_tissues  more tissues of the version (VARCHAR[]): where a version without a
 --              gene table (study:Y_MT) has the genes' expression; [] otherwise
+--   $version_tissues  the tissues of tissue_info, the gene table and top_assoc of the version
+--              (VARCHAR[]; the query version_tissues gives them)
 WITH g AS (
     SELECT gene_id, chrom, start, "end", strand, tss, description
     FROM genes WHERE version = $version AND list_contains($gene_ids, gene_id)
@@ -62,9 +64,7 @@ xq AS (
     GROUP BY tissue, gene_id
 ),
 t AS (
-    SELECT tissue FROM tissues WHERE version = $version
-    UNION SELECT tissue FROM gene_tissue_status WHERE version = $version
-    UNION SELECT tissue FROM top_assoc WHERE version = $version
+    SELECT unnest($version_tissues::VARCHAR[]) AS tissue
     UNION SELECT tissue FROM med
     UNION SELECT tissue FROM indep
     UNION SELECT tissue FROM xq

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,7 +138,9 @@ class Database:
             # names its own files (for stock DuckDB too); move to that snapshot
             self._session.refresh(force=True)
         self._version = version
-        self._versions: tuple[Any, list[str]] | None = None
+        #: Facts of a version that only an ingest changes, read once per catalog snapshot:
+        #: (snapshot, {key: value}).
+        self._facts: tuple[Any, dict[tuple, Any]] = (None, {})
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -183,15 +185,22 @@ class Database:
 
     def ingested_versions(self) -> list[str]:
         """Release versions with ingested data, oldest first."""
-        con = self._con  # moves to the newest snapshot first
-        snapshot = self._session._identity  # a published snapshot never changes: read it once
-        if self._versions is None or self._versions[0] != snapshot:
-            rows = con.execute(
+        return list(self._fact(("versions",), lambda: sorted(
+            (r[0] for r in self._con.execute(
                 "SELECT DISTINCT version FROM ingested_files "
-                "WHERE status = 'ingested' AND version IS NOT NULL"
-            ).fetchall()
-            self._versions = (snapshot, sorted((r[0] for r in rows), key=_version_key))
-        return list(self._versions[1])
+                "WHERE status = 'ingested' AND version IS NOT NULL").fetchall()),
+            key=_version_key)))
+
+    def _fact(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """``read()`` once per catalog snapshot (a published snapshot never changes)."""
+        _ = self._con  # moves to the newest snapshot first
+        snapshot = self._session._identity
+        if self._facts[0] != snapshot:
+            self._facts = (snapshot, {})
+        facts = self._facts[1]
+        if key not in facts:
+            facts[key] = read()
+        return facts[key]
 
     @property
     def version(self) -> str:
@@ -386,10 +395,16 @@ class Database:
 
     def _has_gene_table(self, version: str) -> bool:
         """The version has genes or top_assoc rows to resolve gene names against."""
-        return bool(self._con.execute(
+        return self._fact(("has_gene_table", version), lambda: bool(self._con.execute(
             "SELECT EXISTS (SELECT 1 FROM genes WHERE version = $v) "
             "OR EXISTS (SELECT 1 FROM top_assoc WHERE version = $v)", {"v": version}
-        ).fetchall()[0][0])
+        ).fetchall()[0][0]))
+
+    def _version_tissues(self, version: str) -> list[str]:
+        """The tissues of tissue_info, the gene table and top_assoc of ``version``."""
+        return list(self._fact(("version_tissues", version), lambda: [
+            r[0] for r in queries.execute(self._con, "version_tissues",
+                                          {"version": version}).rows()]))
 
     def resolve_tissues(self, tissue: str | Iterable[str] | None,
                         version: str | None = None) -> list[str] | None:
@@ -578,7 +593,8 @@ class Database:
                                           {"version": v, "gene_ids": ids}).rows()]
         return self._query("gene", {"version": v, "gene_ids": ids,
                                     "tissues": self.resolve_tissues(tissue, v),
-                                    "expression_tissues": extra}, limit)
+                                    "expression_tissues": extra,
+                                    "version_tissues": self._version_tissues(v)}, limit)
 
     @documented("eqtls")
     def eqtls(self, gene: str | list[str] | None = None, variant: str | list[str] | None = None,
