@@ -117,3 +117,47 @@ def test_assoc_for_a_gene_in_no_partition_is_empty(tiny_db: Path, gene_ids: list
     with ratgtex_db.open(tiny_db) as db:
         parts = index.partitions(db.connection, "cis_qtl_signif", gene_ids, KEYS)
         assert parts == []
+
+
+def _index_state(db: Path) -> tuple[list[tuple[str, str, str]], int]:
+    """``gene_index`` rows in storage order, and the rows appended since its last sort."""
+    con = duckdb.connect(str(db / "catalog.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT table_name, gene_id, file FROM _ratgtex.gene_index "
+                           "ORDER BY rowid").fetchall()
+        (tail,) = con.execute("SELECT CAST(value AS BIGINT) FROM _ratgtex.meta "
+                              "WHERE key = ?", [index.UNSORTED_KEY]).fetchone()
+    finally:
+        con.close()
+    return rows, tail
+
+
+def test_the_index_stays_sorted_but_for_a_bounded_tail(tiny_v4: Path, tmp_path: Path):
+    """Each ingest appends its objects' genes (each object's block sorted by gene); once the
+    appended rows exceed RESORT_SHARE of the table, the table is stored sorted again. So at
+    every snapshot the rows before the tail are in (table, gene, file) order and the tail is
+    at most that share, and lookups answer the same throughout."""
+    names = sorted(p.name for p in (tiny_v4 / "xqtl").glob("cis_qtl_signif.*.txt.gz"))[:8]
+    src = tmp_path / "v4" / "xqtl"
+    src.mkdir(parents=True)
+    db = tmp_path / "db"
+    tails, resorted_after_tail = [], False
+    for name in names:
+        shutil.copy(tiny_v4 / "xqtl" / name, src / name)
+        assert not ingest([tmp_path / "v4"], db).failed
+        rows, tail = _index_state(db)
+        assert 0 <= tail <= index.RESORT_SHARE * len(rows)
+        head = rows[:len(rows) - tail]
+        assert head == sorted(head)
+        if tails and tails[-1] > 0 and tail == 0:
+            resorted_after_tail = True
+        tails.append(tail)
+        assert {(f, g) for _, g, f in rows} == _distinct_genes_per_object(db)
+    assert any(tails) and resorted_after_tail, tails
+    with ratgtex_db.open(db) as h:
+        con = h.connection
+        for gene in {g for _, g, _ in rows[::7]}:
+            want = sorted(r[0] for r in con.execute(
+                "SELECT DISTINCT tissue || '/' || modality FROM cis_qtl_signif "
+                "WHERE gene_id = ?", [gene]).fetchall())
+            assert index.partitions(con, "cis_qtl_signif", [gene], KEYS) == want != []

@@ -22,7 +22,9 @@ files that it knows lack the gene.
 
 Size: one row per (object, gene): at a real release ~78 files x a few thousand genes, a few
 hundred thousand short rows (a few MB of catalog). Built from each new object's ``gene_id``
-column (dictionary-encoded: read without inflating the other columns).
+column (dictionary-encoded: read without inflating the other columns), and kept sorted by gene
+but for a bounded tail of appended rows (``RESORT_SHARE``), so that a lookup reads one row
+group of it, not all of it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ CREATE TABLE IF NOT EXISTS {INTERNAL}.indexed_files (table_name VARCHAR, file VA
 #: Internal tables this module owns (a session over a copied directory re-exposes them).
 TABLES = ("gene_index", "indexed_files")
 
+#: ``meta`` key: rows appended to ``gene_index`` since it was last stored sorted.
+UNSORTED_KEY = "gene_index_unsorted_rows"
+#: ``gene_index`` is stored sorted by (table_name, gene_id), so that DuckDB's min/max per row
+#: group leaves a lookup one group of the sorted part; rows of new objects are appended, and
+#: the table is sorted again once the appended rows exceed this share of it (a lookup then
+#: scans at most that share; the sorts of a whole release ingest add up to a few times the
+#: final table). Measured on the release lake's index (225k rows) and on one 4x that size,
+#: ~the real release's, p50 of ``partitions`` for one gene: unsorted 4.1 / 13.1 ms, sorted 2.8
+#: / 3.1 ms; sorting 900k rows 0.4-0.7 s. Gene symbols (v4) prune; ids sharing their first
+#: eight characters (Ensembl's, v1-v3) do not, as DuckDB keeps eight bytes of a string's
+#: min/max.
+RESORT_SHARE = 0.25
+
 
 def sync(con: duckdb.DuckDBPyConnection, store: Path) -> None:
     """Bring the index of the snapshot being written (default database of ``con``) in line with
@@ -62,14 +77,34 @@ def sync(con: duckdb.DuckDBPyConnection, store: Path) -> None:
         f"SELECT 1 FROM {INTERNAL}.indexed_files AS i "
         "WHERE i.table_name = f.table_name AND i.file = f.file) ORDER BY 1, 2", [tables]
     ).fetchall()
+    appended = 0
     for table, rel in todo:
         path = store / rel
         if not path.exists():  # not ours to guess: the partition stays unindexed (scanned)
             continue
         key = INDEXED[table]
-        con.execute(f'INSERT INTO {INTERNAL}.gene_index SELECT DISTINCT ?, ?, "{key}" '
-                    f'FROM read_parquet(?) WHERE "{key}" IS NOT NULL', [table, rel, str(path)])
+        appended += con.execute(
+            f'INSERT INTO {INTERNAL}.gene_index SELECT DISTINCT ?, ?, "{key}" '
+            f'FROM read_parquet(?) WHERE "{key}" IS NOT NULL ORDER BY 3',
+            [table, rel, str(path)]).fetchone()[0]
         con.execute(f"INSERT INTO {INTERNAL}.indexed_files VALUES (?, ?)", [table, rel])
+    if appended:
+        _keep_sorted(con, appended)
+
+
+def _keep_sorted(con: duckdb.DuckDBPyConnection, appended: int) -> None:
+    """Count ``appended`` rows into the unsorted tail; sort the table once the tail exceeds
+    ``RESORT_SHARE`` of it."""
+    row = con.execute(f"SELECT value FROM {INTERNAL}.meta WHERE key = ?",
+                      [UNSORTED_KEY]).fetchone()
+    unsorted = (int(row[0]) if row else 0) + appended
+    total = con.execute(f"SELECT count(*) FROM {INTERNAL}.gene_index").fetchone()[0]
+    if unsorted > RESORT_SHARE * total:
+        con.execute(f"CREATE OR REPLACE TABLE {INTERNAL}.gene_index AS "
+                    f"SELECT * FROM {INTERNAL}.gene_index ORDER BY table_name, gene_id, file")
+        unsorted = 0
+    con.execute(f"INSERT OR REPLACE INTO {INTERNAL}.meta VALUES (?, ?)",
+                [UNSORTED_KEY, str(unsorted)])
 
 
 def partitions(con: duckdb.DuckDBPyConnection, table: str, gene_ids: list[str],
