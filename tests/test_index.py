@@ -133,10 +133,10 @@ def _index_state(db: Path) -> tuple[list[tuple[str, str, str]], int]:
 
 
 def test_the_index_stays_sorted_but_for_a_bounded_tail(tiny_v4: Path, tmp_path: Path):
-    """Each ingest appends its objects' genes (each object's block sorted by gene); once the
-    appended rows exceed RESORT_SHARE of the table, the table is stored sorted again. So at
-    every snapshot the rows before the tail are in (table, gene, file) order and the tail is
-    at most that share, and lookups answer the same throughout."""
+    """Each ingest appends its objects' genes; once the appended rows exceed RESORT_SHARE of
+    the table, the table is stored sorted again. So at every snapshot the rows before the tail
+    are in (table, gene, file) order and the tail is at most that share, and lookups answer
+    the same throughout."""
     names = sorted(p.name for p in (tiny_v4 / "xqtl").glob("cis_qtl_signif.*.txt.gz"))[:8]
     src = tmp_path / "v4" / "xqtl"
     src.mkdir(parents=True)

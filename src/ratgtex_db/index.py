@@ -85,7 +85,7 @@ def sync(con: duckdb.DuckDBPyConnection, store: Path) -> None:
         key = INDEXED[table]
         appended += con.execute(
             f'INSERT INTO {INTERNAL}.gene_index SELECT DISTINCT ?, ?, "{key}" '
-            f'FROM read_parquet(?) WHERE "{key}" IS NOT NULL ORDER BY 3',
+            f'FROM read_parquet(?) WHERE "{key}" IS NOT NULL',
             [table, rel, str(path)]).fetchone()[0]
         con.execute(f"INSERT INTO {INTERNAL}.indexed_files VALUES (?, ?)", [table, rel])
     if appended:
